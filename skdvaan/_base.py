@@ -1,0 +1,124 @@
+"""Estimator plumbing: input checks, scaling, device choice, seeding.
+
+Shared by the classifier and the sampler, and the one place where the
+library's input policy is written down (see ``docs/trust.rst``).
+"""
+
+import numbers
+
+import numpy as np
+import torch
+from scipy import sparse
+
+# Sparse input is densified up to this many entries (400 MB in float32);
+# beyond that a dense network input would not fit comfortably in memory.
+MAX_DENSE_ENTRIES = 100_000_000
+
+
+def densify(X):
+    """Dense copy of a sparse matrix, or a clear error when it is too large."""
+    if not sparse.issparse(X):
+        return X
+    n_entries = X.shape[0] * X.shape[1]
+    if n_entries > MAX_DENSE_ENTRIES:
+        raise ValueError(
+            f"Sparse input of shape {X.shape} would need {n_entries:,} dense "
+            f"entries; DVAAN works on dense arrays and densifies sparse input up "
+            f"to {MAX_DENSE_ENTRIES:,} entries. Reduce the number of features "
+            "(for example with TruncatedSVD) or pass fewer rows."
+        )
+    return X.toarray()
+
+
+def flatten_images(X, input_shape):
+    """Accept 4-D image arrays (n, C, H, W) by flattening them to 2-D.
+
+    Returns ``(X, input_shape)`` where ``input_shape`` is taken from the array
+    when it was 4-D and not given.
+    """
+    ndim = getattr(X, "ndim", None)
+    if ndim in (3, 4) and not sparse.issparse(X):
+        X = np.asarray(X)
+        shape = X.shape[1:] if ndim == 4 else (1, *X.shape[1:])
+        if input_shape is not None and tuple(input_shape) != tuple(shape):
+            raise ValueError(
+                f"X has images of shape {tuple(shape)} but input_shape="
+                f"{tuple(input_shape)}; pass matching shapes or flat 2-D X."
+            )
+        return X.reshape(X.shape[0], -1), tuple(int(s) for s in shape)
+    return X, input_shape
+
+
+def check_input_shape(input_shape, n_features):
+    """Validate ``input_shape=(C, H, W)`` against the number of features."""
+    if input_shape is None:
+        return None
+    shape = tuple(input_shape)
+    if len(shape) != 3 or not all(
+        isinstance(s, numbers.Integral) and s > 0 for s in shape
+    ):
+        raise ValueError(
+            f"input_shape must be three positive integers (C, H, W), got {input_shape!r}."
+        )
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"input_shape={shape} holds {int(np.prod(shape))} pixels but X has "
+            f"{n_features} features; X must be flattened images of that shape."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def pixel_scale(X):
+    """Divisor that maps pixels to [0, 1]: 1 for [0, 1] data, 255 for 0..255."""
+    lo, hi = float(X.min()), float(X.max())
+    if lo < 0 or hi > 255:
+        raise ValueError(
+            f"Image pixels must lie in [0, 1] or [0, 255]; X ranges over "
+            f"[{lo:g}, {hi:g}]. Rescale the images, or leave input_shape=None to "
+            "treat X as tabular features."
+        )
+    return 255.0 if hi > 1.0 else 1.0
+
+
+def resolve_device(device):
+    """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a ``torch.device``."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but no CUDA GPU is available; "
+                "use device='cpu' or 'auto'."
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)."
+            )
+    elif dev.type != "cpu":
+        raise ValueError(f"device={device!r} is not supported; use 'cpu' or 'cuda'.")
+    return dev
+
+
+def torch_generator(seed, device):
+    """A ``torch.Generator`` on ``device`` seeded from an int."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(seed))
+    return gen
+
+
+def build_seeded(factory, seed):
+    """Call ``factory()`` with torch's CPU RNG seeded, then restore the RNG.
+
+    Layer initialisation draws from torch's global generator; forking it keeps
+    the fitted model reproducible without touching the user's global state.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return factory()

@@ -1,0 +1,647 @@
+"""DVAANClassifier: the DVAAN discriminator as a scikit-learn classifier."""
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder, StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _base
+from ._engine import TrainConfig, predict_logits, train
+from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
+from ._prior import class_directions, sample_boundary
+
+# Data sets at least this large hold out a validation split for early stopping
+# when early_stopping="auto" (as HistGradientBoosting does for 10,000 rows).
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+
+
+def _softmax(logits):
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class DVAANClassifier(ClassifierMixin, BaseEstimator):
+    """Deep imbalanced classifier trained with the DVAAN objective.
+
+    DVAAN (Guo et al., 2019) trains three networks together: an encoder that
+    maps each sample to a latent code whose prior depends on its class,
+    ``N(mu * v_y, I)``; a decoder that reconstructs samples and generates new
+    ones; and a discriminator that classifies real, reconstructed and
+    generated samples. During training, samples generated near the class
+    boundary in latent space are added to the smaller classes. The
+    discriminator is the classifier that :meth:`predict_proba` uses.
+
+    Tabular features are standardised internally. For images, pass
+    ``input_shape=(C, H, W)`` with flattened pixels in [0, 1] or 0..255 (or a
+    4-D array) to select the convolutional backbone.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Widths of the hidden layers of the encoder and the discriminator (the
+        decoder mirrors them). With a conv backbone, the dense layers after
+        the convolutions. The last one is the layer ``h`` of ``L_fea``.
+    latent_dim : int or "auto", default="auto"
+        Size ``d`` of the latent code. ``"auto"`` uses 8 for tabular data and
+        32 for images, or ``n_classes - 1`` if larger (the class means are the
+        vertices of a simplex and need ``d >= n_classes - 1``).
+    input_shape : tuple of (C, H, W) or None, default=None
+        Shape of one image. When given, ``X`` holds flattened images and the
+        conv backbone is used; ``None`` treats ``X`` as tabular.
+    backbone : {"auto", "mlp", "conv", "paper"}, default="auto"
+        ``"mlp"``: dense layers. ``"conv"``: two stride-2 convolutions (32, 64
+        kernels of 3x3, batch norm), light enough for a CPU. ``"paper"``: the
+        stack of Sec. 4.2 (64/92/128/256 kernels of 5x5, 5x5, 3x3, 3x3).
+        ``"auto"``: ``"conv"`` when ``input_shape`` is given, else ``"mlp"``.
+    mu : float, default=3.0
+        Initial distance scale ``mu`` of the class means (Eq. 4); the value
+        the paper fixes for its ablation DVAAN_mu.
+    learn_mu : bool, default=True
+        Move ``mu`` by Eq. 10 during training. ``False`` keeps it fixed
+        (DVAAN_mu).
+    mu_step : float, default=0.01
+        Step ``eta`` of the ``mu`` update, applied every mini-batch:
+        ``mu <- clip(mu + eta * tanh(gamma * L_adv - L_fea), *mu_bounds)``.
+    mu_bounds : tuple of (float, float), default=(0.5, 10.0)
+        Floor and ceiling of ``mu``.
+    gamma : float, default=1.0
+        Weight ``gamma`` of ``L_adv`` in the ``mu`` update (Eq. 10).
+    lambda_fea : float, default=1.0
+        Weight ``lambda_1`` of the feature-wise reconstruction loss ``L_fea``
+        in the encoder's and decoder's objectives.
+    lambda_adv : float, default=1.0
+        Weight ``lambda_2`` of the adversarial class loss ``L_adv`` in the
+        decoder's objective.
+    augmentation_ratio : float, default=0.5
+        Each epoch, every class ``k`` smaller than the largest receives up to
+        ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
+        (the set ``D+`` of Alg. 1), replacing the previous epoch's. ``0``
+        turns augmentation off (the ablation DVAAN_a).
+    class_weight : "balanced", dict or None, default="balanced"
+        Weights of the classifier's loss on real and ``D+`` samples.
+        ``"balanced"`` weights classes inversely to their frequency among
+        the real and this epoch's generated samples. A dict maps labels to
+        weights.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam step size for the three networks.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the data (stratified), stop when
+        its ROC AUC has not improved by ``tol`` for ``n_iter_no_change``
+        epochs and restore the best epoch's weights. ``"auto"`` enables it
+        for 1,000 samples or more. Without it, training stops when the
+        classifier's training loss stalls.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored quantity.
+    device : str, default="auto"
+        ``"auto"`` (a CUDA GPU when there is one), ``"cpu"``, ``"cuda"`` or
+        ``"cuda:N"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, sampling and the validation
+        split. With an int, fits on the CPU are bit-for-bit reproducible.
+    verbose : bool, default=False
+        Show a progress bar with the losses, ``mu`` and the validation score.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    class_counts_ : ndarray of shape (n_classes,)
+        Number of training samples per class.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    module_ : torch.nn.Module
+        The fitted encoder, decoder and discriminator (with ``mu`` as a buffer).
+    device_ : torch.device
+        Device the model was trained on.
+    latent_means_ : ndarray of shape (n_classes, latent_dim)
+        The class means ``mu * v_k`` of the fitted prior.
+    history_ : list of dict
+        One record per epoch: losses (``loss_cls``, ``loss_adv``,
+        ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``, ``n_boundary`` (size
+        of ``D+``), ``time`` and, with early stopping, ``validation_score``.
+    loss_curve_ : list of float
+        The classifier's training loss per epoch.
+    mu_curve_ : list of float
+        ``mu`` at the end of each epoch (the paper's Fig. 4).
+    validation_scores_ : list of float or None
+        Validation ROC AUC per epoch, with early stopping.
+    best_validation_score_ : float or None
+        Best validation score, whose weights were restored.
+    n_iter_ : int
+        Number of epochs run.
+
+    See Also
+    --------
+    DVAANSampler : Over-sample with DVAAN's boundary samples for any classifier.
+    sklearn.neural_network.MLPClassifier : A plain neural network classifier.
+
+    References
+    ----------
+    .. [1] T. Guo, X. Zhu, Y. Wang and F. Chen, "Discriminative Sample
+       Generation for Deep Imbalanced Learning", IJCAI 2019, pp. 2406-2412.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skdvaan import DVAANClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = DVAANClassifier(max_iter=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> X_new, y_new = clf.sample(5, target_class=1)
+    >>> X_new.shape, list(y_new)
+    ((5, 20), [1, 1, 1, 1, 1])
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "latent_dim": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "input_shape": ["array-like", None],
+        "backbone": [StrOptions({"auto", "mlp", "conv", "paper"})],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        "learn_mu": ["boolean"],
+        "mu_step": [Interval(Real, 0, None, closed="left")],
+        "mu_bounds": ["array-like"],
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "lambda_fea": [Interval(Real, 0, None, closed="left")],
+        "lambda_adv": [Interval(Real, 0, None, closed="left")],
+        "augmentation_ratio": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(128, 64),
+        latent_dim="auto",
+        input_shape=None,
+        backbone="auto",
+        mu=3.0,
+        learn_mu=True,
+        mu_step=0.01,
+        mu_bounds=(0.5, 10.0),
+        gamma=1.0,
+        lambda_fea=1.0,
+        lambda_adv=1.0,
+        augmentation_ratio=0.5,
+        class_weight="balanced",
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.latent_dim = latent_dim
+        self.input_shape = input_shape
+        self.backbone = backbone
+        self.mu = mu
+        self.learn_mu = learn_mu
+        self.mu_step = mu_step
+        self.mu_bounds = mu_bounds
+        self.gamma = gamma
+        self.lambda_fea = lambda_fea
+        self.lambda_adv = lambda_adv
+        self.augmentation_ratio = augmentation_ratio
+        self.class_weight = class_weight
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the encoder, decoder and discriminator on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, C, H, W)
+            Training data: tabular features, or images (flattened with
+            ``input_shape``, or 4-D). Sparse input is densified up to 100
+            million entries.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self : DVAANClassifier
+            The fitted classifier.
+        """
+        X, y, shape = self._validate_fit_input(X, y)
+        hidden = self._check_hidden()
+        lo, hi = self._check_mu_bounds()
+        n_samples = X.shape[0]
+        rng = check_random_state(self.random_state)
+        device = _base.resolve_device(self.device)
+
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        y_idx = self._label_encoder.transform(y).astype(np.int64)
+        n_classes = len(self.classes_)
+        counts = np.bincount(y_idx, minlength=n_classes)
+        self.class_counts_ = counts
+        latent_dim = self._resolve_latent_dim(n_classes, shape)
+        class_weight = self._resolve_class_weight(n_classes)
+
+        early = self.early_stopping
+        if early == "auto":
+            early = n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+        if early:
+            self._check_validation_split(counts)
+
+        # Scaling: standardise tabular features; map pixels to [0, 1].
+        self.input_shape_ = shape
+        if shape is None:
+            self.scaler_ = StandardScaler().fit(X)
+            Xs = self.scaler_.transform(X)
+        else:
+            self.pixel_scale_ = _base.pixel_scale(X)
+            Xs = X / self.pixel_scale_
+        Xs = Xs.astype(np.float32)
+        if not np.all(np.isfinite(Xs)):
+            raise ValueError(
+                "X holds values too large to represent in float32 after scaling; "
+                "rescale the features (the network computes in float32)."
+            )
+
+        seed = rng.randint(np.iinfo(np.int32).max)
+        val = None
+        if early:
+            idx_tr, idx_val = train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                stratify=y_idx,
+                random_state=rng,
+            )
+            val = (Xs[idx_val], self._make_scorer(y_idx[idx_val], n_classes))
+            Xs, y_idx = Xs[idx_tr], y_idx[idx_tr]
+            counts = np.bincount(y_idx, minlength=n_classes)
+
+        batch_size = min(200, Xs.shape[0]) if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, Xs.shape[0])
+        # The binary prior puts the smaller class on +u (the paper's positive).
+        positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
+        directions = class_directions(n_classes, latent_dim, positive=positive)
+        net_cfg = self._network_config(X.shape[1], n_classes, latent_dim, hidden, shape)
+        self.module_ = _base.build_seeded(lambda: DVAANModule(net_cfg, self.mu), seed)
+        self.device_ = device
+        self._directions = directions
+        cfg = TrainConfig(
+            max_iter=self.max_iter,
+            batch_size=batch_size,
+            learning_rate=self.learning_rate_init,
+            lambda_fea=self.lambda_fea,
+            lambda_adv=self.lambda_adv,
+            gamma=self.gamma,
+            learn_mu=self.learn_mu,
+            mu_step=self.mu_step,
+            mu_bounds=(lo, hi),
+            augmentation_ratio=self.augmentation_ratio,
+            recon="mse" if shape is None else "bce",
+            class_weight=class_weight,
+            early_stopping=bool(early),
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=bool(self.verbose),
+        )
+        result = train(
+            self.module_,
+            directions,
+            Xs,
+            y_idx,
+            cfg,
+            generator=_base.torch_generator(seed, device),
+            device=device,
+            val=val,
+        )
+        self._store_history(result, bool(early))
+        return self
+
+    def _validate_fit_input(self, X, y):
+        X, shape = _base.flatten_images(X, self.input_shape)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2,
+        )
+        X = _base.densify(X)
+        check_classification_targets(y)
+        if np.unique(y).shape[0] < 2:
+            raise ValueError(
+                "DVAANClassifier needs samples of at least two classes; y holds "
+                "1 class only."
+            )
+        shape = _base.check_input_shape(shape, X.shape[1])
+        return X, y, shape
+
+    def _check_hidden(self):
+        hidden = self.hidden_layer_sizes
+        hidden = (hidden,) if isinstance(hidden, Integral) else tuple(hidden)
+        if not hidden or not all(isinstance(h, Integral) and h > 0 for h in hidden):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive int or a non-empty tuple of "
+                f"positive ints, got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(h) for h in hidden)
+
+    def _check_mu_bounds(self):
+        bounds = tuple(self.mu_bounds)
+        if (
+            len(bounds) != 2
+            or not all(isinstance(b, Real) for b in bounds)
+            or not 0 < bounds[0] <= bounds[1]
+        ):
+            raise ValueError(
+                "mu_bounds must be (floor, ceiling) with 0 < floor <= ceiling, got "
+                f"{self.mu_bounds!r}."
+            )
+        return float(bounds[0]), float(bounds[1])
+
+    def _resolve_latent_dim(self, n_classes, shape):
+        if self.latent_dim == "auto":
+            return max(8 if shape is None else 32, n_classes - 1)
+        if self.latent_dim < n_classes - 1:
+            raise ValueError(
+                f"latent_dim={self.latent_dim} is too small for {n_classes} classes: "
+                f"the class means need latent_dim >= {n_classes - 1}. Use "
+                "latent_dim='auto'."
+            )
+        return int(self.latent_dim)
+
+    def _resolve_class_weight(self, n_classes):
+        if not isinstance(self.class_weight, dict):
+            return self.class_weight
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels not in y: {sorted(map(str, unknown))}."
+            )
+        w = np.ones(n_classes, dtype=np.float32)
+        for label, weight in self.class_weight.items():
+            w[np.searchsorted(self.classes_, label)] = weight
+        return torch.as_tensor(w)
+
+    def _check_validation_split(self, counts):
+        n_val = counts.sum() * self.validation_fraction
+        if counts.min() < 2 or n_val < len(counts):
+            raise ValueError(
+                "early_stopping needs a stratified validation split with every "
+                f"class in it, but the smallest class has {counts.min()} samples "
+                f"and the split would hold {n_val:.1f} samples for {len(counts)} "
+                "classes. Pass early_stopping=False or more data."
+            )
+
+    @staticmethod
+    def _make_scorer(y_val, n_classes):
+        if np.unique(y_val).shape[0] < n_classes:
+            labels = np.arange(n_classes)
+            return lambda logits: -log_loss(y_val, _softmax(logits), labels=labels)
+        if n_classes == 2:
+            return lambda logits: roc_auc_score(y_val, logits[:, 1] - logits[:, 0])
+        return lambda logits: roc_auc_score(y_val, _softmax(logits), multi_class="ovr")
+
+    def _network_config(self, n_features, n_classes, latent_dim, hidden, shape):
+        backbone = self.backbone
+        if backbone == "auto":
+            backbone = "mlp" if shape is None else "conv"
+        if backbone in ("conv", "paper") and shape is None:
+            raise ValueError(
+                f"backbone={backbone!r} needs input_shape=(C, H, W) to know the "
+                "image size."
+            )
+        cfg = NetworkConfig(
+            n_features=n_features,
+            n_classes=n_classes,
+            latent_dim=latent_dim,
+            hidden=hidden,
+            input_shape=None if backbone == "mlp" else shape,
+            output="linear" if shape is None else "sigmoid",
+        )
+        if backbone == "paper":
+            cfg.channels, cfg.kernels = PAPER_CHANNELS, PAPER_KERNELS
+        return cfg
+
+    def _store_history(self, result, early):
+        hist = result.history
+        self.history_ = hist
+        self.n_iter_ = len(hist)
+        self.loss_curve_ = [h["loss_cls"] for h in hist]
+        self.mu_curve_ = [h["mu"] for h in hist]
+        self.validation_scores_ = [h["validation_score"] for h in hist] if early else None
+        self.best_validation_score_ = result.best_score if early else None
+        self.latent_means_ = (self.module_.mu.cpu() * self._directions).numpy()
+        if not result.converged and not result.interrupted:
+            warnings.warn(
+                f"DVAANClassifier stopped at max_iter={self.max_iter} epochs before "
+                "the monitored quantity stopped improving; raise max_iter for a "
+                "fully trained model.",
+                ConvergenceWarning,
+            )
+
+    # -------------------------------------------------------------- predict
+
+    def _transform(self, X):
+        check_is_fitted(self)
+        X, _ = _base.flatten_images(X, self.input_shape_)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=[np.float64, np.float32],
+        )
+        X = _base.densify(X)
+        if self.input_shape_ is None:
+            X = self.scaler_.transform(X)
+        else:
+            X = X / self.pixel_scale_
+        return X.astype(np.float32)
+
+    def _logits(self, X):
+        return predict_logits(self.module_, self._transform(X), device=self.device_)
+
+    def decision_function(self, X):
+        """Discriminator logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the log-odds of ``classes_[1]``; otherwise one
+            logit per class.
+        """
+        logits = self._logits(X).astype(np.float64)
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X):
+        """Class probabilities from the discriminator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return _softmax(self._logits(X).astype(np.float64))
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        return self.classes_[self._logits(X).argmax(axis=1)]
+
+    # ------------------------------------------------------------- generate
+
+    def sample(self, n_samples=1, *, target_class=None, kind="boundary", random_state=None):
+        """Generate synthetic samples of one class in the input space.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        target_class : label or None, default=None
+            Class of the samples; ``None`` takes the smallest class seen in fit.
+        kind : {"boundary", "core"}, default="boundary"
+            ``"boundary"``: the paper's rule, latent draws from ``N(0, I)``
+            kept where the nearest class mean and the discriminator both say
+            ``target_class``; when too few pass, draws move towards the class
+            mean and a :class:`~skdvaan.exceptions.BoundarySamplingWarning`
+            says how many. ``"core"``: draws from the class's prior
+            ``N(mu v_k, I)``.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Generated samples, in the scale of the training data.
+        y : ndarray of shape (n_samples,)
+            ``target_class`` repeated.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
+        if kind not in ("boundary", "core"):
+            raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
+        if target_class is None:
+            k = int(np.argmin(self.class_counts_))
+        else:
+            matches = np.flatnonzero(self.classes_ == target_class)
+            if matches.size == 0:
+                raise ValueError(
+                    f"target_class={target_class!r} is not one of the classes seen "
+                    f"in fit: {self.classes_.tolist()}."
+                )
+            k = int(matches[0])
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        module = self.module_.eval()
+        x, _ = sample_boundary(
+            module,
+            self._directions.to(self.device_),
+            k,
+            int(n_samples),
+            generator=_base.torch_generator(seed, self.device_),
+            fill=True,
+            kind=kind,
+        )
+        X = x.float().cpu().numpy().astype(np.float64)
+        if self.input_shape_ is None:
+            X = self.scaler_.inverse_transform(X)
+        else:
+            X = X * self.pixel_scale_
+        return X, np.repeat(self.classes_[k : k + 1], X.shape[0])
+
+    # ----------------------------------------------------------- plumbing
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and next(module.parameters()).device.type != "cpu":
+            # Pickles always hold CPU tensors, so they load without a GPU.
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "module_" in state:
+            want = state.get("device_", torch.device("cpu"))
+            if want.type == "cuda" and not torch.cuda.is_available():
+                want = torch.device("cpu")
+            self.device_ = want
+            self.module_.to(want)

@@ -1,0 +1,285 @@
+"""The DVAAN training loop (Algorithm 1 of the paper).
+
+Knows nothing of scikit-learn: it takes tensors, a module and a config, and
+returns the per-epoch history. The estimators in ``_classifier.py`` build the
+module, scale the data and turn the history into fitted attributes.
+"""
+
+import copy
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ._losses import dvaan_losses
+from ._prior import sample_boundary
+
+
+@dataclass
+class TrainConfig:
+    max_iter: int = 200  # epochs
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    lambda_fea: float = 1.0  # lambda_1: weight of L_fea for E and G
+    lambda_adv: float = 1.0  # lambda_2: weight of L_adv for G
+    gamma: float = 1.0  # weight of L_adv in the mu update (Eq. 10)
+    learn_mu: bool = True  # False gives the DVAAN_mu ablation
+    mu_step: float = 0.01  # eta: step of the mu update, per mini-batch
+    mu_bounds: tuple = (0.5, 10.0)  # floor and ceiling of mu
+    augmentation_ratio: float = 0.5  # 0 gives the DVAAN_a ablation
+    recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
+    class_weight: object = "balanced"  # None, "balanced" or a (K,) tensor
+    early_stopping: bool = False
+    n_iter_no_change: int = 10
+    tol: float = 1e-4
+    verbose: bool = False
+
+
+@dataclass
+class TrainResult:
+    history: list = field(default_factory=list)  # one dict per epoch
+    best_epoch: int = 0
+    best_score: float = -math.inf
+    converged: bool = False
+    interrupted: bool = False
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or inf during training."""
+
+
+def _balanced_weight(counts, device):
+    counts = counts.astype(np.float64)
+    w = counts.sum() / (len(counts) * np.maximum(counts, 1.0))
+    return torch.as_tensor(w, dtype=torch.float32, device=device)
+
+
+def train_step(module, opts, x, y, directions, cfg, generator, class_weight):
+    """One mini-batch of Algorithm 1: losses, per-network updates, mu update.
+
+    Returns the detached losses as a (5,) tensor: cls, adv, ele, kl, fea.
+    """
+    enc, dec, dis = module.encoder, module.decoder, module.discriminator
+    b = x.shape[0]
+    m, logvar = enc(x)  # (B, d) each
+    eps = torch.randn(m.shape, generator=generator, device=m.device)
+    z = m + (0.5 * logvar).exp() * eps
+    prior_mean = module.mu * directions[y]  # (B, d)
+    eps_p = torch.randn(m.shape, generator=generator, device=m.device)
+    x_gen = dec(torch.cat([z, prior_mean + eps_p]))  # (2B, n_features)
+    logits, h = dis(torch.cat([x, x_gen]))  # (3B, K), (3B, H)
+    L = dvaan_losses(
+        x=x,
+        y=y,
+        m=m,
+        logvar=logvar,
+        prior_mean=prior_mean,
+        x_rec=x_gen[:b],
+        logits=logits,
+        h=h,
+        n_real=b,
+        class_weight=class_weight,
+        recon=cfg.recon,
+    )
+    # Alg. 1 gives each network its own objective. The prior samples do not
+    # depend on E, so only L_adv on reconstructions must be kept from E.
+    loss_d = L.cls + L.adv
+    loss_eg = L.ele + L.kl + cfg.lambda_fea * L.fea
+    loss_eg = loss_eg + cfg.lambda_adv * (L.adv - L.adv_rec)
+    d_params = list(dis.parameters())
+    g_params = list(dec.parameters())
+    grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
+    grads_g = torch.autograd.grad(cfg.lambda_adv * L.adv_rec, g_params, retain_graph=True)
+    for opt in opts:
+        opt.zero_grad(set_to_none=True)
+    loss_eg.backward()
+    for p, g in zip(d_params, grads_d):
+        p.grad = g
+    for p, g in zip(g_params, grads_g):
+        p.grad = g if p.grad is None else p.grad + g
+    for opt in opts:
+        opt.step()
+    if cfg.learn_mu:
+        update_mu(module, L.adv.detach(), L.fea.detach(), cfg)
+    return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
+
+
+@torch.no_grad()
+def update_mu(module, adv, fea, cfg):
+    """Eq. 10 by its intent: classes hard to tell apart push the means apart.
+
+    ``mu <- clip(mu + eta * tanh(gamma * L_adv - L_fea), mu_min, mu_max)``.
+    """
+    step = cfg.mu_step * torch.tanh(cfg.gamma * adv - fea)
+    module.mu.add_(step).clamp_(*cfg.mu_bounds)
+
+
+@torch.no_grad()
+def refresh_boundary(module, directions, counts, ratio, generator, batch_size):
+    """Draw this round's ``D+``: boundary samples for every smaller class.
+
+    Class ``k`` gets up to ``ratio * (max(counts) - counts[k])`` samples, and
+    only those that pass the paper's agreement test at the boundary itself (no
+    fallback towards the class core during training).
+    """
+    was_training = module.training
+    module.eval()
+    xs, ys = [], []
+    for k, c in enumerate(counts):
+        n = int(ratio * (counts.max() - c))
+        if n <= 0:
+            continue
+        x, _ = sample_boundary(
+            module,
+            directions,
+            k,
+            n,
+            generator=generator,
+            batch_size=max(batch_size, 256),
+            max_candidates=4 * n,
+            schedule=(0.0,),
+        )
+        xs.append(x)
+        ys.append(torch.full((x.shape[0],), k, dtype=torch.long, device=x.device))
+    module.train(was_training)
+    if not xs:
+        return None, None
+    return torch.cat(xs), torch.cat(ys)
+
+
+@torch.no_grad()
+def predict_logits(module, X, *, device, batch_size=4096):
+    """Discriminator logits on a numpy array, in eval mode and in batches."""
+    was_training = module.training
+    module.eval()
+    out = []
+    for start in range(0, X.shape[0], batch_size):
+        xb = torch.as_tensor(X[start : start + batch_size], device=device)
+        out.append(module.discriminator(xb)[0].float().cpu())
+    module.train(was_training)
+    if not out:
+        return np.empty((0, module.cfg.n_classes), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
+def train(module, directions, X, y, cfg, *, generator, device, val=None):
+    """Run Algorithm 1 on ``(X, y)`` (float32 / int64 numpy arrays).
+
+    ``val`` is ``(X_val, score_fn)``: ``score_fn(logits) -> float``, higher is
+    better. With ``cfg.early_stopping`` the weights of the best-scoring epoch
+    are restored at the end; without it, training stops when the classifier's
+    training loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    Ctrl-C stops training after restoring the best state so far.
+    """
+    module.to(device).train()
+    directions = directions.to(device)
+    X_t = torch.as_tensor(X, device=device)
+    y_t = torch.as_tensor(y, device=device)
+    n_classes = module.cfg.n_classes
+    counts = np.bincount(y, minlength=n_classes)
+    opts = [
+        torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+        for net in (module.encoder, module.decoder, module.discriminator)
+    ]
+    fixed_weight = None
+    if isinstance(cfg.class_weight, torch.Tensor):
+        fixed_weight = cfg.class_weight.to(device)
+
+    result = TrainResult()
+    best_state = None
+    best_loss = math.inf
+    no_improve = 0
+    X_aug = y_aug = None
+    bar = tqdm(range(cfg.max_iter), disable=not cfg.verbose, desc="DVAAN", unit="epoch")
+    try:
+        for epoch in bar:
+            t0 = time.perf_counter()
+            n_aug = 0
+            # D+ is refreshed each round from the current G and D; the first
+            # epoch has no trained generator to draw from.
+            if cfg.augmentation_ratio > 0 and epoch > 0:
+                X_aug, y_aug = refresh_boundary(
+                    module, directions, counts, cfg.augmentation_ratio, generator,
+                    cfg.batch_size,
+                )
+                n_aug = 0 if X_aug is None else int(X_aug.shape[0])
+            if n_aug:
+                X_ep, y_ep = torch.cat([X_t, X_aug]), torch.cat([y_t, y_aug])
+                ep_counts = counts + np.bincount(y_aug.cpu().numpy(), minlength=n_classes)
+            else:
+                X_ep, y_ep, ep_counts = X_t, y_t, counts
+            weight = fixed_weight
+            if cfg.class_weight == "balanced":
+                weight = _balanced_weight(ep_counts, device)
+
+            n_ep = X_ep.shape[0]
+            perm = torch.randperm(n_ep, generator=generator, device=device)
+            sums = torch.zeros(5, device=device)
+            n_steps = 0
+            for start in range(0, n_ep, cfg.batch_size):
+                idx = perm[start : start + cfg.batch_size]
+                if idx.shape[0] < 2 and n_steps > 0:
+                    continue  # batch norm needs two rows; the row is seen next epoch
+                sums += train_step(
+                    module, opts, X_ep[idx], y_ep[idx], directions, cfg, generator, weight
+                )
+                n_steps += 1
+            losses = (sums / max(n_steps, 1)).tolist()
+            if not all(math.isfinite(v) for v in losses):
+                raise NonFiniteLossError(
+                    f"A training loss became NaN or inf in epoch {epoch + 1} "
+                    f"(losses: {dict(zip(_LOSS_NAMES, losses))}). Likely causes: a "
+                    "learning_rate_init too high for this data, or features on "
+                    "extreme scales that standardisation could not tame."
+                )
+            record = dict(zip(_LOSS_NAMES, losses))
+            record.update(
+                epoch=epoch + 1,
+                mu=float(module.mu),
+                n_boundary=n_aug,
+                time=time.perf_counter() - t0,
+            )
+            if val is not None:
+                score = float(val[1](predict_logits(module, val[0], device=device)))
+                record["validation_score"] = score
+            result.history.append(record)
+            bar.set_postfix(
+                {k: f"{record[k]:.3g}" for k in ("loss_cls", "mu", "n_boundary")}
+                | ({"val": f"{record['validation_score']:.4f}"} if val else {})
+            )
+
+            if cfg.early_stopping:
+                score = record["validation_score"]
+                no_improve = 0 if score > result.best_score + cfg.tol else no_improve + 1
+                if score > result.best_score:
+                    result.best_score, result.best_epoch = score, epoch + 1
+                    best_state = copy.deepcopy(module.state_dict())
+            else:
+                loss = record["loss_cls"]
+                no_improve = 0 if loss < best_loss - cfg.tol else no_improve + 1
+                best_loss = min(best_loss, loss)
+                result.best_epoch = epoch + 1
+            if no_improve > cfg.n_iter_no_change:
+                result.converged = True
+                break
+    except KeyboardInterrupt:
+        result.interrupted = True
+        warnings.warn(
+            f"Training interrupted after {len(result.history)} epochs; the model "
+            "keeps its best state so far.",
+            UserWarning,
+            stacklevel=3,
+        )
+    finally:
+        bar.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return result
+
+
+_LOSS_NAMES = ("loss_cls", "loss_adv", "loss_ele", "loss_kl", "loss_fea")

@@ -1,0 +1,113 @@
+"""DVAANSampler: the paper's boundary samples as an imbalanced-learn over-sampler."""
+
+import numpy as np
+from imblearn.over_sampling.base import BaseOverSampler
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from ._classifier import DVAANClassifier
+
+
+class DVAANSampler(BaseOverSampler):
+    """Over-sample with generated samples near the class boundary (DVAAN).
+
+    Fits a :class:`DVAANClassifier` on ``(X, y)``, then appends to every class
+    that ``sampling_strategy`` names as many generated samples as it asks.
+    The samples follow the paper's augmentation rule: latent codes drawn from
+    ``N(0, I)``, between the class means, kept where the nearest class mean
+    and the discriminator agree on the class. When too few pass, the draw
+    moves towards the class mean and a
+    :class:`~skdvaan.exceptions.BoundarySamplingWarning` says so. Original
+    rows come first and unchanged.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    {sampling_strategy}
+
+    estimator : DVAANClassifier or None, default=None
+        The model to fit and draw from; its parameters are searchable as
+        ``estimator__<name>``. ``None`` uses ``DVAANClassifier()``. When the
+        estimator's own ``random_state`` is ``None``, the sampler's is used.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the model (see ``estimator``) and the latent draws.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of samples generated per class.
+    estimator_ : DVAANClassifier
+        The fitted model the samples were drawn from.
+    n_features_in_ : int
+        Number of features seen during ``fit_resample``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit_resample``, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    DVAANClassifier : The DVAAN model as a classifier.
+    imblearn.over_sampling.SMOTE : Interpolation between minority neighbours.
+    imblearn.over_sampling.BorderlineSMOTE : SMOTE focused on the boundary.
+
+    References
+    ----------
+    .. [1] T. Guo, X. Zhu, Y. Wang and F. Chen, "Discriminative Sample
+       Generation for Deep Imbalanced Learning", IJCAI 2019, pp. 2406-2412.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from sklearn.datasets import make_classification
+    >>> from skdvaan import DVAANClassifier, DVAANSampler
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> sampler = DVAANSampler(estimator=DVAANClassifier(max_iter=20), random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> sorted(Counter(y_res).items())
+    [(0, 269), (1, 269)]
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "estimator": [DVAANClassifier, None],
+    }
+
+    def __init__(self, *, sampling_strategy="auto", estimator=None, random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.estimator = estimator
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y):
+        rng = check_random_state(self.random_state)
+        est = DVAANClassifier() if self.estimator is None else clone(self.estimator)
+        if est.random_state is None:
+            est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+        X_dense = X.toarray() if sparse.issparse(X) else X
+        self.estimator_ = est.fit(X_dense, y)
+
+        X_new, y_new = [X], [y]
+        for label, n in self.sampling_strategy_.items():
+            if n == 0:
+                continue
+            Xk, yk = est.sample(
+                n,
+                target_class=label,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            )
+            X_new.append(Xk.astype(X.dtype))
+            y_new.append(yk.astype(y.dtype))
+        if sparse.issparse(X):
+            return sparse.vstack(X_new, format=X.format), np.hstack(y_new)
+        return np.vstack(X_new), np.hstack(y_new)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+DVAANSampler.__doc__ = DVAANSampler.__doc__.format(
+    sampling_strategy=BaseOverSampler._sampling_strategy_docstring
+)
