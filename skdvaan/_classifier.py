@@ -509,7 +509,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return X.astype(np.float32)
 
     def _logits(self, X):
-        return predict_logits(self.module_, self._transform(X), device=self.device_)
+        X = self._transform(X)
+        return predict_logits(self.module_, X, device=self.device_)
 
     def decision_function(self, X):
         """Discriminator logits.
@@ -558,7 +559,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[self._logits(X).argmax(axis=1)]
+        logits = self._logits(X)
+        return self.classes_[logits.argmax(axis=1)]
 
     # ------------------------------------------------------------- generate
 

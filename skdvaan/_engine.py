@@ -153,16 +153,25 @@ def refresh_boundary(module, directions, counts, ratio, generator, batch_size):
 
 @torch.no_grad()
 def predict_logits(module, X, *, device, batch_size=4096):
-    """Discriminator logits on a numpy array, in eval mode and in batches."""
-    was_training = module.training
-    module.eval()
+    """Discriminator logits on a numpy array, in eval mode and in batches.
+
+    On the CPU the discriminator runs in float64: float32 matrix products
+    depend on the batch's size in the last bits, and a sample's prediction
+    should not depend on which other samples were passed with it.
+    """
+    dis = module.discriminator
+    dtype = torch.float32
+    if device.type == "cpu":
+        dis, dtype = copy.deepcopy(dis).double(), torch.float64
+    was_training = dis.training
+    dis.eval()
     out = []
     for start in range(0, X.shape[0], batch_size):
-        xb = torch.as_tensor(X[start : start + batch_size], device=device)
-        out.append(module.discriminator(xb)[0].float().cpu())
-    module.train(was_training)
+        xb = torch.as_tensor(X[start : start + batch_size], device=device, dtype=dtype)
+        out.append(dis(xb)[0].double().cpu())
+    dis.train(was_training)
     if not out:
-        return np.empty((0, module.cfg.n_classes), dtype=np.float32)
+        return np.empty((0, module.cfg.n_classes), dtype=np.float64)
     return torch.cat(out).numpy()
 
 

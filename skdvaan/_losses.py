@@ -49,8 +49,10 @@ def dvaan_losses(
     """
     lg_real, lg_rec, lg_prior = logits.split(n_real)
     h_real, h_rec, _ = h.split(n_real)
-    adv_rec = F.cross_entropy(lg_rec, y)
-    adv = adv_rec + F.cross_entropy(lg_prior, y)
+    # The class weights say how much each class matters to the classifier, on
+    # generated samples as on real ones.
+    adv_rec = F.cross_entropy(lg_rec, y, weight=class_weight)
+    adv = adv_rec + F.cross_entropy(lg_prior, y, weight=class_weight)
     return BatchLosses(
         cls=F.cross_entropy(lg_real, y, weight=class_weight),
         adv=adv,

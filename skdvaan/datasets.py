@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import importlib
 import math
 import numbers
 import os
@@ -268,13 +269,17 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self.path = path
 
     def find_class(self, module, name):
-        if module in ("numpy.core.multiarray", "numpy._core.multiarray"):
-            if name == "_reconstruct":
-                try:
-                    from numpy._core.multiarray import _reconstruct  # NumPy >= 2
-                except ImportError:  # pragma: no cover
-                    from numpy.core.multiarray import _reconstruct
-                return _reconstruct
+        # numpy.core was renamed numpy._core in NumPy 2; _frombuffer is protocol 5.
+        submodule = module.replace("numpy.core.", "numpy._core.", 1)
+        if (submodule, name) in (
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy._core.numeric", "_frombuffer"),
+        ):
+            try:
+                return getattr(importlib.import_module(submodule), name)
+            except ImportError:  # pragma: no cover - NumPy 1.x
+                legacy = submodule.replace("numpy._core.", "numpy.core.", 1)
+                return getattr(importlib.import_module(legacy), name)
         elif module == "numpy" and name in ("ndarray", "dtype"):
             return getattr(np, name)
         elif module == "_codecs" and name == "encode":
@@ -417,7 +422,9 @@ def _positive_label(labels, path):
     if len(values) != 2:
         raise ValueError(f"{path}: need exactly 2 class labels, found {values[:10]}")
     nums = [_as_float(v) for v in values]
-    if None not in nums and nums[0] != nums[1]:
+    if None not in nums:
+        if nums[0] == nums[1]:
+            raise ValueError(f"{path}: labels {values} are the same number")
         return values[int(np.argmax(nums))]
     pos = [v.lower().rstrip(".") in _POSITIVE for v in values]
     neg = [v.lower().rstrip(".") in _NEGATIVE for v in values]
