@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _base
-from ._engine import TrainConfig, predict_logits, train
+from ._engine import TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._prior import class_directions, sample_boundary
 
@@ -561,6 +561,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         """
         logits = self._logits(X)
         return self.classes_[logits.argmax(axis=1)]
+
+    def encode(self, X):
+        """Latent means ``m`` of the encoder's posterior ``Q(z | x)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+            Posterior means; each class's codes gather around its prior mean
+            in ``latent_means_``.
+        """
+        X = self._transform(X)
+        return encode_latent(self.module_, X, device=self.device_)
 
     # ------------------------------------------------------------- generate
 

@@ -175,6 +175,21 @@ def predict_logits(module, X, *, device, batch_size=4096):
     return torch.cat(out).numpy()
 
 
+@torch.no_grad()
+def encode_latent(module, X, *, device, batch_size=4096):
+    """Posterior means of the encoder on a numpy array, in batches."""
+    was_training = module.training
+    module.eval()
+    out = []
+    for start in range(0, X.shape[0], batch_size):
+        xb = torch.as_tensor(X[start : start + batch_size], device=device)
+        out.append(module.encoder(xb)[0].float().cpu())
+    module.train(was_training)
+    if not out:
+        return np.empty((0, module.cfg.latent_dim), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
 def train(module, directions, X, y, cfg, *, generator, device, val=None):
     """Run Algorithm 1 on ``(X, y)`` (float32 / int64 numpy arrays).
 
