@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from ._losses import dvaan_losses
@@ -30,7 +31,7 @@ class TrainConfig:
     learn_mu: bool = True  # False gives the DVAAN_mu ablation
     mu_step: float = 0.01  # eta: step of the mu update, per mini-batch
     mu_bounds: tuple = (0.5, 10.0)  # floor and ceiling of mu
-    augmentation_ratio: float = 0.5  # 0 gives the DVAAN_a ablation
+    augmentation_ratio: float = 0.0  # 0 gives the DVAAN_a ablation
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
     class_weight: object = "balanced"  # None, "balanced" or a (K,) tensor
     early_stopping: bool = False
@@ -58,8 +59,24 @@ def _balanced_weight(counts, device):
     return torch.as_tensor(w, dtype=torch.float32, device=device)
 
 
-def train_step(module, opts, x, y, directions, cfg, generator, class_weight):
+def scale_grad(t, factor):
+    """Identity in the forward pass; multiplies the gradient by ``factor``."""
+    return t.detach() + factor * (t - t.detach())
+
+
+def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
     """One mini-batch of Algorithm 1: losses, per-network updates, mu update.
+
+    Alg. 1 gives each network its own objective: E lowers
+    ``L_ele + L_KL + lambda_fea L_fea``, G lowers
+    ``L_ele + lambda_fea L_fea + lambda_adv L_adv`` and D its class losses.
+    One backward pass serves all three, by routing what each loss may reach:
+
+    * D classifies ``G(z.detach())`` and the prior samples: its class loss
+      trains D and, scaled by ``lambda_adv``, G (both lower ``L_adv``), but
+      cannot reach E;
+    * ``L_fea`` reads D's hidden layer through a copy of D's weights that is
+      cut from the graph, so it trains E and G, never D.
 
     Returns the detached losses as a (5,) tensor: cls, adv, ele, kl, fea.
     """
@@ -70,39 +87,28 @@ def train_step(module, opts, x, y, directions, cfg, generator, class_weight):
     z = m + (0.5 * logvar).exp() * eps
     prior_mean = module.mu * directions[y]  # (B, d)
     eps_p = torch.randn(m.shape, generator=generator, device=m.device)
-    x_gen = dec(torch.cat([z, prior_mean + eps_p]))  # (2B, n_features)
-    logits, h = dis(torch.cat([x, x_gen]))  # (3B, K), (3B, H)
+    x_gen = dec(torch.cat([z, z.detach(), prior_mean + eps_p]))  # (3B, n_features)
+    x_rec, x_gen_d = x_gen[:b], scale_grad(x_gen[b:], cfg.lambda_adv)
+    logits, h = dis(torch.cat([x, x_gen_d]))  # (3B, K), (3B, H)
+    frozen = {n: p.detach() for n, p in dis.named_parameters()}
+    _, h_rec = functional_call(dis, frozen, (x_rec,))  # (B, H)
     L = dvaan_losses(
         x=x,
         y=y,
         m=m,
         logvar=logvar,
         prior_mean=prior_mean,
-        x_rec=x_gen[:b],
+        x_rec=x_rec,
         logits=logits,
-        h=h,
-        n_real=b,
+        h_real=h[:b],
+        h_rec=h_rec,
         class_weight=class_weight,
         recon=cfg.recon,
     )
-    # Alg. 1 gives each network its own objective. The prior samples do not
-    # depend on E, so only L_adv on reconstructions must be kept from E.
-    loss_d = L.cls + L.adv
-    loss_eg = L.ele + L.kl + cfg.lambda_fea * L.fea
-    loss_eg = loss_eg + cfg.lambda_adv * (L.adv - L.adv_rec)
-    d_params = list(dis.parameters())
-    g_params = list(dec.parameters())
-    grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
-    grads_g = torch.autograd.grad(cfg.lambda_adv * L.adv_rec, g_params, retain_graph=True)
-    for opt in opts:
-        opt.zero_grad(set_to_none=True)
-    loss_eg.backward()
-    for p, g in zip(d_params, grads_d):
-        p.grad = g
-    for p, g in zip(g_params, grads_g):
-        p.grad = g if p.grad is None else p.grad + g
-    for opt in opts:
-        opt.step()
+    loss = L.cls + L.adv + L.ele + L.kl + cfg.lambda_fea * L.fea
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
     if cfg.learn_mu:
         update_mu(module, L.adv.detach(), L.fea.detach(), cfg)
     return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
@@ -205,10 +211,9 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     y_t = torch.as_tensor(y, device=device)
     n_classes = module.cfg.n_classes
     counts = np.bincount(y, minlength=n_classes)
-    opts = [
-        torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
-        for net in (module.encoder, module.decoder, module.discriminator)
-    ]
+    # One Adam over the three networks: Adam's state is per parameter, so this
+    # is the same as one optimiser per network, with fewer kernel launches.
+    opt = torch.optim.Adam(module.parameters(), lr=cfg.learning_rate, foreach=True)
     fixed_weight = None
     if isinstance(cfg.class_weight, torch.Tensor):
         fixed_weight = cfg.class_weight.to(device)
@@ -249,7 +254,7 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 if idx.shape[0] < 2 and n_steps > 0:
                     continue  # batch norm needs two rows; the row is seen next epoch
                 sums += train_step(
-                    module, opts, X_ep[idx], y_ep[idx], directions, cfg, generator, weight
+                    module, opt, X_ep[idx], y_ep[idx], directions, cfg, generator, weight
                 )
                 n_steps += 1
             losses = (sums / max(n_steps, 1)).tolist()

@@ -22,7 +22,6 @@ class BatchLosses:
     ele: torch.Tensor  # L_ele: element-wise reconstruction
     kl: torch.Tensor  # L_KL: KL to the class-conditional prior
     fea: torch.Tensor  # L_fea: feature-wise reconstruction in D's hidden layer
-    adv_rec: torch.Tensor  # the part of L_adv on reconstructions (see engine)
 
 
 def element_loss(x_rec, x, kind):
@@ -40,24 +39,24 @@ def feature_loss(h_rec, h_real):
 
 
 def dvaan_losses(
-    *, x, y, m, logvar, prior_mean, x_rec, logits, h, n_real, class_weight, recon
+    *, x, y, m, logvar, prior_mean, x_rec, logits, h_real, h_rec, class_weight, recon
 ):
-    """All losses of one step from one discriminator pass.
+    """All losses of one step.
 
-    ``logits`` and ``h`` are the discriminator's outputs on
-    ``cat([x, x_rec, x_prior])``, each block ``n_real`` rows.
+    ``logits`` are the discriminator's outputs on ``cat([x, x_rec, x_prior])``,
+    each block ``len(x)`` rows; ``h_real`` and ``h_rec`` its hidden layer on
+    ``x`` and on the reconstructions.
     """
-    lg_real, lg_rec, lg_prior = logits.split(n_real)
-    h_real, h_rec, _ = h.split(n_real)
+    lg_real, lg_rec, lg_prior = logits.split(x.shape[0])
     # The class weights say how much each class matters to the classifier, on
     # generated samples as on real ones.
-    adv_rec = F.cross_entropy(lg_rec, y, weight=class_weight)
-    adv = adv_rec + F.cross_entropy(lg_prior, y, weight=class_weight)
+    adv = F.cross_entropy(lg_rec, y, weight=class_weight) + F.cross_entropy(
+        lg_prior, y, weight=class_weight
+    )
     return BatchLosses(
         cls=F.cross_entropy(lg_real, y, weight=class_weight),
         adv=adv,
         ele=element_loss(x_rec, x, recon),
         kl=kl_to_prior(m, logvar, prior_mean).mean() / x.shape[1],
         fea=feature_loss(h_rec, h_real),
-        adv_rec=adv_rec,
     )

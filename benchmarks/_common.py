@@ -1,0 +1,351 @@
+"""Helpers shared by the benchmark scripts.
+
+Command-line options, thread limits, the record of the machine and library
+versions, markdown tables, the offline tabular data sets, and the writing of
+``results/<name>.{json,md}``. Not part of the ``skdvaan`` package.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Run from a checkout without installing: the scripts import the working tree.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+_LIBRARIES = ("numpy", "scipy", "scikit-learn", "imbalanced-learn", "torch", "pandas")
+_thread_limits = None  # kept alive so that threadpoolctl's limits hold
+
+
+def make_parser(description):
+    """Argument parser with the options every benchmark takes."""
+    parser = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small smoke run (minutes on a laptop)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of data and models")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch and BLAS threads (1 gives comparable timings on shared machines)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS_DIR, help="folder for the .json/.md results"
+    )
+    return parser
+
+
+def limit_threads(n_threads):
+    """Cap torch's and the BLAS libraries' thread pools at ``n_threads``."""
+    global _thread_limits
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(n_threads)
+    _thread_limits = threadpool_limits(limits=n_threads)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_commit():
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "skdvaan"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = out.stdout.strip() or "unknown"
+    return commit + ("+dirty(skdvaan/)" if dirty.stdout.strip() else "")
+
+
+def machine_info(device="cpu"):
+    """Machine, library versions and thread settings, for the results files."""
+    import torch
+
+    import skdvaan
+
+    libs = {}
+    for name in _LIBRARIES:
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = "not installed"
+    libs["skdvaan"] = skdvaan.__version__
+    info = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "os": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+        "python": platform.python_version(),
+        "libraries": libs,
+        "skdvaan_commit": _git_commit(),
+        "torch_threads": torch.get_num_threads(),
+        "device": str(device),
+    }
+    if str(device).startswith("cuda") and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return info
+
+
+def machine_line(info):
+    """One-line summary of :func:`machine_info` for the markdown output."""
+    libs = info["libraries"]
+    parts = [
+        f"{info['cpu']} ({info['cpu_count']} logical CPUs, load average at start "
+        f"{info['load_average_at_start'][0]})",
+        f"{info['torch_threads']} torch thread(s)",
+        f"device {info['device']}" + (f" ({info['gpu']})" if "gpu" in info else ""),
+        f"Python {info['python']}",
+        ", ".join(f"{k} {v}" for k, v in libs.items()),
+        f"commit {info['skdvaan_commit']}",
+    ]
+    return "; ".join(parts)
+
+
+def fmt_mean_std(values, digits=3):
+    """``mean ± std`` of a sequence, or ``n/a`` when empty."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        return "n/a"
+    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+
+def markdown_table(rows, columns=None):
+    """A GitHub markdown table from a list of dicts (columns in first-seen order)."""
+    if not rows:
+        return "(no rows)\n"
+    if columns is None:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def command_line():
+    """The command that ran this script, relative to the repository root."""
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script = script.relative_to(REPO_ROOT)
+    except ValueError:
+        pass
+    return " ".join(["python", str(script), *sys.argv[1:]])
+
+
+class Timer:
+    """Wall time since creation, in seconds."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def __call__(self):
+        return time.perf_counter() - self.start
+
+
+def write_results(name, args, *, tables, records, machine, wall_time, notes=()):
+    """Write ``<out>/<name>[_quick].{json,md}`` and print the markdown.
+
+    ``tables`` is a list of ``(title, markdown)``; ``records`` any
+    JSON-serialisable data (one dict per measurement is the convention).
+    Quick runs get a ``_quick`` suffix so they never overwrite full runs.
+    """
+    stem = name + ("_quick" if getattr(args, "quick", False) else "")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = command_line()
+    payload = {
+        "benchmark": name,
+        "command": cmd,
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine,
+        "wall_time_s": round(wall_time, 1),
+        "notes": list(notes),
+        "tables": {title: md for title, md in tables},
+        "records": records,
+    }
+    with open(out / f"{stem}.json", "w") as fh:
+        json.dump(payload, fh, indent=1, default=_json_default)
+    md = [
+        f"## {name}{' (quick)' if args.quick else ''}\n",
+        f"Command: `{cmd}`\n",
+        f"Machine: {machine_line(machine)}\n",
+        f"Date: {machine['date']}; wall time: {wall_time:.0f} s\n",
+    ]
+    md += [f"{note}\n" for note in notes]
+    for title, table in tables:
+        md.append(f"### {title}\n\n{table}")
+    text = "\n".join(md)
+    with open(out / f"{stem}.md", "w") as fh:
+        fh.write(text)
+    print(text)
+    print(f"Wrote {out / stem}.json and .md")
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+class WarningCounter(warnings.catch_warnings):
+    """Record warnings in a block and count them by category name."""
+
+    def __init__(self):
+        super().__init__(record=True)
+
+    def __enter__(self):
+        self.log = super().__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def counts(self):
+        out = {}
+        for w in self.log:
+            key = w.category.__name__
+            out[key] = out.get(key, 0) + 1
+        return out
+
+
+def format_warnings(counts):
+    return ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())) or "-"
+
+
+# --------------------------------------------------------------- tabular data
+
+
+def _subsample_minority(X, y, positive, ratio, seed):
+    from skdvaan.datasets import make_imbalance_pair
+
+    negatives = [c for c in np.unique(y) if c != positive]
+    return make_imbalance_pair(X, y, positive, negatives, ratio=ratio, random_state=seed)
+
+
+def tabular_datasets(seed, *, quick=False, large=False):
+    """Imbalanced binary tasks built from data that ships with scikit-learn.
+
+    Returns a list of ``(name, X, y)`` with ``y = 1`` for the minority class.
+    Everything is offline: the bundled toy sets made imbalanced, and
+    ``make_classification`` sets with label noise (``flip_y``).
+    """
+    from sklearn.datasets import (
+        load_breast_cancer,
+        load_digits,
+        load_wine,
+        make_classification,
+    )
+
+    out = []
+    X, y = load_breast_cancer(return_X_y=True)
+    # Label 0 is malignant: the minority class, subsampled to 1:10 and 1:20.
+    for ratio, label in ((0.1, "1:10"), (0.05, "1:20")):
+        Xi, yi = _subsample_minority(X, y, 0, ratio, seed)
+        out.append((f"breast_cancer malignant {label}", Xi, yi))
+    X, y = load_digits(return_X_y=True)
+    out.append(("digits 8 vs rest", X, (y == 8).astype(np.int64)))
+    X, y = load_wine(return_X_y=True)
+    Xi, yi = _subsample_minority(X, y, 0, 0.2, seed)
+    out.append(("wine class 0 vs rest 1:5", Xi, yi))
+    n = 4000 if quick else 20000
+    X, y = make_classification(
+        n_samples=n,
+        n_features=20,
+        n_informative=6,
+        n_redundant=4,
+        weights=[0.98],
+        flip_y=0.01,
+        random_state=seed,
+    )
+    out.append((f"make_classification {n} 1:50 flip_y=0.01", X, y))
+    if large:
+        X, y = make_classification(
+            n_samples=100_000,
+            n_features=20,
+            n_informative=6,
+            n_redundant=4,
+            weights=[0.99],
+            flip_y=0.01,
+            random_state=seed,
+        )
+        out.append(("make_classification 100000 1:100 flip_y=0.01", X, y))
+    return out
+
+
+def ratio_label(y):
+    """Imbalance ratio of a binary ``y`` as ``1:k``."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    return f"1:{counts.max() / counts.min():.1f}"
+
+
+def corrected_ttest(diffs, test_fraction):
+    """Nadeau-Bengio corrected resampled t-test on paired fold differences.
+
+    Returns ``(mean, p_value)``. Folds of repeated cross-validation overlap in
+    their training sets, so the plain paired t-test is too confident; the
+    correction inflates the variance by ``n_test / n_train``.
+    """
+    from scipy import stats
+
+    d = np.asarray(diffs, dtype=float)
+    j = d.size
+    mean = float(d.mean())
+    var = float(d.var(ddof=1)) if j > 1 else 0.0
+    ratio = test_fraction / (1.0 - test_fraction)
+    se = np.sqrt((1.0 / j + ratio) * var)
+    if se == 0.0:
+        return mean, 1.0 if mean == 0.0 else 0.0
+    t = mean / se
+    return mean, float(2 * stats.t.sf(abs(t), df=j - 1))
+
+
+def verdict(mean, p_value, alpha=0.05):
+    """``win``/``loss`` when the corrected test rejects equality, else ``tie``."""
+    if p_value >= alpha:
+        return "tie"
+    return "win" if mean > 0 else "loss"

@@ -1,0 +1,242 @@
+"""Sample-quality checks for DVAAN's generated samples.
+
+Two questions about the samples of :meth:`DVAANClassifier.sample
+<skdvaan.DVAANClassifier.sample>`:
+
+* Do boundary samples sit at the boundary? The discriminator's probability
+  of the target class should be nearer 0.5 for ``kind="boundary"`` than for
+  ``kind="core"`` or for the real samples of that class.
+* Are they new, or copies of training rows? The distance from each generated
+  sample to its nearest real training sample of the class, compared with the
+  distances between real samples, and the number of exact copies.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["boundary_report", "plot_boundary_report"]
+
+# Distances at most this large (in the model's scaled space) count as copies.
+COPY_TOL = 1e-6
+
+
+def _nearest_distances(X_query, X_ref, *, exclude_self=False):
+    """Euclidean distance from each row of ``X_query`` to its nearest row of ``X_ref``.
+
+    With ``exclude_self=True``, ``X_query`` is ``X_ref`` and each row's own
+    index is skipped (a duplicate row elsewhere still counts, at distance 0).
+    The neighbour search may round (scikit-learn's brute force uses the dot
+    product expansion), so the returned distances are recomputed exactly in
+    float64 for the neighbours it found: an exact copy gives 0.
+
+    Returns ``(dist, idx)``, both of shape (n_query,).
+    """
+    X_query = np.asarray(X_query, dtype=np.float64)
+    X_ref = np.asarray(X_ref, dtype=np.float64)
+    k = 2 if exclude_self else 1
+    nn = NearestNeighbors(n_neighbors=k).fit(X_ref)
+    _, ind = nn.kneighbors(X_query)
+    if exclude_self:
+        own = ind[:, 0] == np.arange(len(X_query))
+        idx = np.where(own, ind[:, 1], ind[:, 0])
+    else:
+        idx = ind[:, 0]
+    dist = np.linalg.norm(X_query - X_ref[idx], axis=1)
+    return dist, idx
+
+
+def _summary(proba, dist, threshold):
+    q10, q50, q90 = np.quantile(proba, [0.1, 0.5, 0.9])
+    return {
+        "n_samples": len(proba),
+        "proba_mean": proba.mean(),
+        "proba_q10": q10,
+        "proba_median": q50,
+        "proba_q90": q90,
+        "mean_abs_proba_minus_half": np.abs(proba - 0.5).mean(),
+        "nn_dist_min": dist.min(),
+        "nn_dist_median": np.median(dist),
+        "frac_closer_than_real_median": np.mean(dist < threshold),
+        "n_exact_copies": int(np.sum(dist <= COPY_TOL)),
+    }
+
+
+def boundary_report(
+    clf,
+    X,
+    y,
+    *,
+    n_samples=500,
+    target_class=None,
+    generated=None,
+    random_state=None,
+):
+    """Compare generated samples of one class with its real samples.
+
+    For the real training samples of ``target_class`` and for generated
+    samples of it (by default ``n_samples`` of ``kind="boundary"`` and as
+    many of ``kind="core"``), the report gives the discriminator's
+    probability of ``target_class`` and the distance to the nearest real
+    sample of that class. Distances are Euclidean in the model's scaled
+    space: standardised features (``clf.scaler_``) or pixels in [0, 1].
+
+    Parameters
+    ----------
+    clf : DVAANClassifier or DVAANSampler
+        A fitted model; for a sampler, its ``estimator_`` is used.
+    X : array-like of shape (n_samples, n_features)
+        Real samples, normally the training data of ``clf``.
+    y : array-like of shape (n_samples,)
+        Their labels.
+    n_samples : int, default=500
+        Samples generated per kind when ``generated`` is None.
+    target_class : label or None, default=None
+        The class to examine; ``None`` takes the smallest class seen in fit.
+    generated : dict of str to array-like, or None, default=None
+        Samples to examine instead of drawing them, as ``{name: X_gen}`` in
+        the input scale of ``X`` (for instance those of a
+        :class:`~skdvaan.DVAANSampler` run, or another sampler's, for
+        comparison). Each name becomes a row of the report.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws of :meth:`~skdvaan.DVAANClassifier.sample`.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per source: ``"real"`` first, then ``"boundary"`` and
+        ``"core"`` (or the keys of ``generated``). Columns:
+
+        - ``n_samples``;
+        - ``proba_mean``, ``proba_q10``, ``proba_median``, ``proba_q90``:
+          the discriminator's probability of ``target_class``;
+        - ``mean_abs_proba_minus_half``: mean of ``|p - 0.5|``, smaller is
+          nearer the decision boundary;
+        - ``nn_dist_min``, ``nn_dist_median``: distance to the nearest real
+          sample of ``target_class`` (for ``"real"``, the nearest *other*
+          one);
+        - ``frac_closer_than_real_median``: share of samples closer to a
+          real sample than the median real-to-real nearest-neighbour
+          distance (about 0.5 for ``"real"``; near 1 suggests memorisation);
+        - ``n_exact_copies``: samples within 1e-6 of a real one (for
+          ``"real"``, duplicated rows).
+
+        ``report.attrs`` holds ``target_class`` and
+        ``real_nn_dist_median``.
+
+    See Also
+    --------
+    plot_boundary_report : Plot the probabilities of a report.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skdvaan import DVAANClassifier
+    >>> from skdvaan.diagnostics import boundary_report
+    >>> X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+    >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    >>> clf = clf.fit(X, y)
+    >>> report = boundary_report(clf, X, y, n_samples=50, random_state=0)
+    >>> report.index.tolist()
+    ['real', 'boundary', 'core']
+    >>> int(report.loc["real", "n_samples"])
+    40
+    """
+    clf = getattr(clf, "estimator_", clf)
+    check_is_fitted(clf)
+    y = np.asarray(y)
+    if target_class is None:
+        target_class = clf.classes_[int(np.argmin(clf.class_counts_))]
+    elif target_class not in clf.classes_:
+        raise ValueError(
+            f"target_class={target_class!r} is not one of the classes seen in fit: "
+            f"{clf.classes_.tolist()}."
+        )
+    k = int(np.flatnonzero(clf.classes_ == target_class)[0])
+    X_real = np.asarray(X)[y == target_class]
+    if len(X_real) < 2:
+        raise ValueError(
+            f"X holds {len(X_real)} sample(s) of class {target_class!r}; the report "
+            "needs at least 2 to measure distances between real samples."
+        )
+    if generated is None:
+        rng = check_random_state(random_state)
+        generated = {
+            kind: clf.sample(
+                n_samples,
+                target_class=target_class,
+                kind=kind,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            )[0]
+            for kind in ("boundary", "core")
+        }
+    # _transform validates and scales exactly as predict_proba does.
+    Z_real = clf._transform(X_real)
+    real_dist, _ = _nearest_distances(Z_real, Z_real, exclude_self=True)
+    threshold = float(np.median(real_dist))
+    rows = {"real": _summary(clf.predict_proba(X_real)[:, k], real_dist, threshold)}
+    for name, X_gen in generated.items():
+        X_gen = np.asarray(X_gen)
+        if len(X_gen) == 0:
+            raise ValueError(f"generated[{name!r}] holds no samples.")
+        dist, _ = _nearest_distances(clf._transform(X_gen), Z_real)
+        rows[name] = _summary(clf.predict_proba(X_gen)[:, k], dist, threshold)
+    report = pd.DataFrame.from_dict(rows, orient="index")
+    report.attrs["target_class"] = target_class
+    report.attrs["real_nn_dist_median"] = threshold
+    return report
+
+
+def plot_boundary_report(report, ax=None):
+    """Plot the discriminator's probabilities per source of a report.
+
+    One line per row of the report, from the 10% to the 90% quantile of the
+    probability of the target class, with a dot at the median; the labels
+    give the median nearest-neighbour distance and the exact copies.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        The output of :func:`boundary_report`.
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on; ``None`` creates a figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skdvaan.diagnostics import plot_boundary_report
+    >>> report = pd.DataFrame(
+    ...     {"proba_q10": [0.9, 0.4], "proba_median": [0.97, 0.55],
+    ...      "proba_q90": [1.0, 0.7], "nn_dist_median": [1.2, 1.5],
+    ...      "n_exact_copies": [0, 0]},
+    ...     index=["real", "boundary"])
+    >>> ax = plot_boundary_report(report)
+    >>> len(ax.get_yticklabels())
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 1.2 + 0.6 * len(report)))
+    pos = np.arange(len(report))[::-1]
+    ax.hlines(pos, report["proba_q10"], report["proba_q90"], color="C0", lw=3)
+    ax.plot(report["proba_median"], pos, "o", color="C1", label="median")
+    ax.axvline(0.5, color="grey", ls="--", lw=1)
+    labels = [
+        f"{name}\nNN dist {row.nn_dist_median:.2g}, copies {int(row.n_exact_copies)}"
+        for name, row in report.iterrows()
+    ]
+    ax.set_yticks(pos, labels)
+    ax.set_xlim(0, 1)
+    target = report.attrs.get("target_class")
+    what = "target class" if target is None else f"class {target!r}"
+    ax.set_xlabel(f"Discriminator probability of {what} (10%-90% range, median)")
+    ax.legend(loc="lower left")
+    return ax

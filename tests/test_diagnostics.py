@@ -1,0 +1,137 @@
+"""Tests for skdvaan.diagnostics: the boundary report and its plot."""
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+
+from skdvaan import DVAANClassifier, DVAANSampler
+from skdvaan.diagnostics import (
+    _nearest_distances,
+    boundary_report,
+    plot_boundary_report,
+)
+from skdvaan.exceptions import BoundarySamplingWarning
+
+matplotlib.use("Agg")
+
+COLUMNS = [
+    "n_samples",
+    "proba_mean",
+    "proba_q10",
+    "proba_median",
+    "proba_q90",
+    "mean_abs_proba_minus_half",
+    "nn_dist_min",
+    "nn_dist_median",
+    "frac_closer_than_real_median",
+    "n_exact_copies",
+]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_classification(
+        n_samples=150, n_features=6, weights=[0.8], flip_y=0, random_state=0
+    )
+    clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter=5
+        clf.fit(X, y)
+    return clf, X, y
+
+
+def _report(clf, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundarySamplingWarning)  # tiny model
+        return boundary_report(clf, X, y, **kwargs)
+
+
+def test_report_rows_columns_and_values(fitted):
+    clf, X, y = fitted
+    report = _report(clf, X, y, n_samples=40, random_state=0)
+    assert report.index.tolist() == ["real", "boundary", "core"]
+    assert report.columns.tolist() == COLUMNS
+    assert np.all(np.isfinite(report.to_numpy(dtype=float)))
+    assert report.loc["real", "n_samples"] == np.sum(y == 1)
+    assert report.loc["boundary", "n_samples"] == 40
+    probas = report[["proba_q10", "proba_median", "proba_q90"]].to_numpy()
+    assert np.all((probas >= 0) & (probas <= 1))
+    assert np.all(np.diff(probas, axis=1) >= 0)  # quantiles are ordered
+    assert report.attrs["target_class"] == 1
+    assert report.attrs["real_nn_dist_median"] > 0
+
+
+def test_report_is_reproducible(fitted):
+    clf, X, y = fitted
+    a = _report(clf, X, y, n_samples=30, random_state=3)
+    b = _report(clf, X, y, n_samples=30, random_state=3)
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+def test_training_rows_passed_as_generated_are_exact_copies(fitted):
+    clf, X, y = fitted
+    X_min = X[y == 1]
+    noisy = X_min + 0.5 * np.random.RandomState(0).standard_normal(X_min.shape)
+    report = _report(clf, X, y, generated={"copies": X_min[:10], "noisy": noisy})
+    assert report.index.tolist() == ["real", "copies", "noisy"]
+    assert report.loc["copies", "n_exact_copies"] == 10
+    assert report.loc["copies", "nn_dist_min"] == 0.0
+    assert report.loc["copies", "frac_closer_than_real_median"] == 1.0
+    assert report.loc["noisy", "n_exact_copies"] == 0
+    assert report.loc["real", "n_exact_copies"] == 0  # no duplicated rows in X
+
+
+def test_nearest_distances_matches_brute_force():
+    rng = np.random.RandomState(0)
+    A, B = rng.standard_normal((30, 5)), rng.standard_normal((40, 5))
+    dist, idx = _nearest_distances(A, B)
+    full = np.linalg.norm(A[:, None, :] - B[None, :, :], axis=2)
+    np.testing.assert_allclose(dist, full.min(axis=1))
+    np.testing.assert_array_equal(idx, full.argmin(axis=1))
+
+
+def test_nearest_distances_exclude_self_skips_own_row_only():
+    X = np.array([[0.0, 0.0], [3.0, 0.0], [3.0, 0.0], [10.0, 0.0]])
+    dist, idx = _nearest_distances(X, X, exclude_self=True)
+    np.testing.assert_allclose(dist, [3.0, 0.0, 0.0, 7.0])
+    assert idx[1] == 2 and idx[2] == 1  # a duplicate elsewhere still counts
+
+
+def test_sampler_is_accepted(fitted):
+    clf, X, y = fitted
+    sampler = DVAANSampler(estimator=clf, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler.fit_resample(X, y)
+    report = _report(sampler, X, y, n_samples=20, random_state=0)
+    assert report.loc["core", "n_samples"] == 20
+
+
+def test_errors(fitted):
+    clf, X, y = fitted
+    with pytest.raises(NotFittedError):
+        boundary_report(DVAANClassifier(), X, y)
+    with pytest.raises(ValueError, match="target_class=7"):
+        boundary_report(clf, X, y, target_class=7)
+    y_one = np.where(np.arange(len(y)) == 0, 1, 0)
+    with pytest.raises(ValueError, match="at least 2"):
+        boundary_report(clf, X, y_one, generated={"g": X[:2]})
+    with pytest.raises(ValueError, match="no samples"):
+        boundary_report(clf, X, y, generated={"g": X[:0]})
+
+
+def test_plot_boundary_report(fitted):
+    import matplotlib.pyplot as plt
+
+    clf, X, y = fitted
+    report = _report(clf, X, y, n_samples=20, random_state=0)
+    ax = plot_boundary_report(report)
+    assert len(ax.get_yticklabels()) == 3
+    assert ax.get_xlim() == (0.0, 1.0)
+    fig, ax2 = plt.subplots()
+    assert plot_boundary_report(report, ax=ax2) is ax2
+    plt.close("all")

@@ -1,0 +1,487 @@
+"""Every bad input is refused with a clear error, before any training.
+
+Also the numerical guards (extreme scales, wide data, a NaN loss), Ctrl-C
+during fit, and the bounded work of sample() and predict_proba().
+Tests marked ``xfail(strict=True)`` document inputs that are not yet refused
+clearly; each reason names the fix.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import sparse
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+import skdvaan._base
+import skdvaan._classifier
+import skdvaan._engine
+from skdvaan import DVAANClassifier, DVAANSampler
+from skdvaan.exceptions import BoundarySamplingWarning
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::skdvaan.exceptions.BoundarySamplingWarning"),
+]
+
+
+def tiny(**params):
+    defaults = dict(hidden_layer_sizes=(8,), max_iter=2, device="cpu", random_state=0)
+    return DVAANClassifier(**{**defaults, **params})
+
+
+def tiny_sampler(**params):
+    return DVAANSampler(estimator=tiny(**params), random_state=0)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    return rng.randn(40, 4), np.array([0] * 30 + [1] * 10)
+
+
+@pytest.fixture
+def fitted(data):
+    return tiny().fit(*data)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the training loop is entered."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training ran although the input was invalid")
+
+    monkeypatch.setattr(skdvaan._classifier, "train", refuse)
+
+
+def _with_nan(X):
+    X = X.copy()
+    X[3, 1] = np.nan
+    return X
+
+
+def _with_inf(X):
+    X = X.copy()
+    X[3, 1] = np.inf
+    return X
+
+
+BAD_X = {
+    "nan": (_with_nan, "contains NaN"),
+    "inf": (_with_inf, "contains infinity"),
+    "empty": (lambda X: X[:0], "0 sample"),
+    "no features": (lambda X: X[:, :0], "0 feature"),
+    "1-D": (lambda X: X[:, 0], "Expected 2D array"),
+    "5-D": (lambda X: X.reshape(40, 1, 1, 2, 2), "dim 5"),
+    "strings": (lambda X: np.full(X.shape, "a"), "convert string to float|strings"),
+    "object": (lambda X: np.array([["a", 1.0]] * 40, dtype=object), "convert string"),
+    "complex": (lambda X: X.astype(complex), "Complex data not supported"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_X, ids=list(BAD_X))
+def test_bad_X_refused_before_training(case, data, no_training):
+    make, match = BAD_X[case]
+    X, y = data
+    Xb = make(X)
+    yb = y[: len(Xb)] if len(Xb) < len(y) else y
+    with pytest.raises(ValueError, match=match):
+        tiny().fit(Xb, yb)
+    with pytest.raises(ValueError, match=match):
+        tiny_sampler().fit_resample(Xb, yb)
+
+
+BAD_Y = {
+    "one class": (np.zeros(40), "at least two classes", "more than 1 class"),
+    "continuous": (np.linspace(0, 1, 40), "Unknown label type: continuous", None),
+    # Two labels on some rows (a one-hot y is valid for imbalanced-learn).
+    "multilabel": (
+        np.c_[np.r_[[1] * 30, [0] * 10], np.r_[[1] * 20, [0] * 20]],
+        "y should be a 1d array",
+        "Multilabel and multioutput targets are not supported",
+    ),
+    "nan label": (np.r_[np.zeros(39), np.nan], "y contains NaN", None),
+    "mixed types": (
+        np.array([1] * 30 + ["a"] * 10, dtype=object),
+        "Unknown label",
+        None,
+    ),
+    "too short": (np.r_[[0] * 29, [1] * 10], "inconsistent numbers of samples", None),
+}
+
+
+@pytest.mark.parametrize("case", BAD_Y, ids=list(BAD_Y))
+def test_bad_y_refused_before_training(case, data, no_training):
+    yb, match, sampler_match = BAD_Y[case]
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        tiny().fit(X, yb)
+    with pytest.raises(ValueError, match=sampler_match or match):
+        tiny_sampler().fit_resample(X, yb)
+
+
+BAD_PARAMS = {
+    "negative max_iter": (dict(max_iter=-1), "'max_iter' parameter"),
+    "mu zero": (dict(mu=0.0), "'mu' parameter"),
+    "mu negative": (dict(mu=-1.0), "'mu' parameter"),
+    "mu nan": (dict(mu=float("nan")), "'mu' parameter"),
+    "mu_bounds floor 0": (dict(mu_bounds=(0, 1)), "mu_bounds must be"),
+    "mu_bounds reversed": (dict(mu_bounds=(3, 1)), "mu_bounds must be"),
+    "mu_bounds one value": (dict(mu_bounds=(1,)), "mu_bounds must be"),
+    "hidden zero": (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes must be"),
+    "hidden empty": (dict(hidden_layer_sizes=()), "hidden_layer_sizes must be"),
+    "hidden float": (dict(hidden_layer_sizes=(8.5,)), "hidden_layer_sizes must be"),
+    "backbone": (dict(backbone="resnet"), "'backbone' parameter"),
+    "latent_dim 0": (dict(latent_dim=0), "'latent_dim' parameter"),
+    "class_weight label": (dict(class_weight={5: 1.0}), "class_weight names labels"),
+    "device tpu": (dict(device="tpu"), "device='tpu' is not a device"),
+    "batch_size": (dict(batch_size=0), "'batch_size' parameter"),
+    "validation_fraction": (dict(validation_fraction=1.0), "'validation_fraction'"),
+    "learning_rate": (dict(learning_rate_init=0.0), "'learning_rate_init'"),
+    "conv without shape": (dict(backbone="conv"), "needs input_shape"),
+    "paper without shape": (dict(backbone="paper"), "needs input_shape"),
+    "input_shape 2-D": (dict(input_shape=(2, 2)), "three positive integers"),
+    "input_shape pixels": (dict(input_shape=(1, 2, 3)), "holds 6 pixels but X has 4"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PARAMS, ids=list(BAD_PARAMS))
+def test_invalid_parameters_refused_before_training(case, data, no_training):
+    params, match = BAD_PARAMS[case]
+    with pytest.raises(ValueError, match=match):
+        tiny(**params).fit(*data)
+
+
+# Parameters that DVAANClassifier's own checks in fit() catch are refused by
+# the sampler too; the declarative constraints are not (sklearn skips nested
+# validation inside fit_resample).
+SAMPLER_CAUGHT = [c for c in BAD_PARAMS if not BAD_PARAMS[c][1].startswith("'")]
+
+
+@pytest.mark.parametrize("case", SAMPLER_CAUGHT)
+def test_sampler_refuses_invalid_estimator_parameters(case, data, no_training):
+    params, match = BAD_PARAMS[case]
+    with pytest.raises(ValueError, match=match):
+        tiny_sampler(**params).fit_resample(*data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DVAANSampler fits its estimator inside fit_resample, where sklearn "
+    "skips nested parameter validation: mu=-1 trains silently. Fix: call "
+    "est._validate_params() after clone() in DVAANSampler._fit_resample.",
+)
+@pytest.mark.parametrize("params", [dict(mu=-1.0), dict(max_iter=-1)])
+def test_sampler_validates_estimator_constraints(params, data, no_training):
+    with pytest.raises(ValueError, match="parameter of DVAANClassifier"):
+        tiny_sampler(**params).fit_resample(*data)
+
+
+def test_latent_dim_too_small_for_classes(data, no_training):
+    X, _ = data
+    with pytest.raises(ValueError, match="latent_dim=1 is too small for 3 classes"):
+        tiny(latent_dim=1).fit(X, np.arange(40) % 3)
+
+
+def test_cuda_device_without_that_gpu(data, no_training):
+    # "cuda:7" is refused on a machine without CUDA and on one with < 8 GPUs.
+    if torch.cuda.device_count() > 7:
+        pytest.skip("this machine has a cuda:7")
+    with pytest.raises(ValueError, match="no CUDA GPU is available|does not exist"):
+        tiny(device="cuda:7").fit(*data)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_device_without_cuda(data, no_training):
+    with pytest.raises(ValueError, match="no CUDA GPU is available"):
+        tiny(device="cuda").fit(*data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="class_weight values are not checked: negative weights train, NaN "
+    "fails only as a NaN loss after training starts, a string fails in numpy. "
+    "Fix: in _resolve_class_weight, refuse values that are not finite reals "
+    ">= 0 with a message naming class_weight.",
+)
+@pytest.mark.parametrize("weight", [-1.0, float("nan"), "heavy"])
+def test_class_weight_values_checked(weight, data, no_training):
+    with pytest.raises(ValueError, match="class_weight"):
+        tiny(class_weight={0: weight}).fit(*data)
+
+
+def test_early_stopping_split_too_small(data, no_training):
+    X, _ = data
+    # 10 + 3 samples: a 10 % split holds 1.3 samples for 2 classes.
+    with pytest.raises(ValueError, match="early_stopping needs a stratified"):
+        tiny(early_stopping=True).fit(X[:13], np.r_[[0] * 10, [1] * 3])
+    # A class of one sample cannot be in both the training and validation set.
+    with pytest.raises(ValueError, match="smallest class has 1 samples"):
+        tiny(early_stopping=True).fit(X[:31], np.r_[[0] * 30, [1] * 1])
+
+
+# ------------------------------------------------------------------ images
+
+
+def test_3d_X_is_single_channel_images(no_training):
+    X = np.random.RandomState(0).rand(20, 4, 4)
+    with pytest.raises(ValueError, match=r"images of shape \(1, 4, 4\)"):
+        tiny(input_shape=(1, 2, 8)).fit(X, np.arange(20) % 2)
+    with pytest.raises(ValueError, match=r"images of shape \(3, 4, 4\)"):
+        X4 = np.random.RandomState(0).rand(20, 3, 4, 4)
+        tiny(input_shape=(1, 4, 4)).fit(X4, np.arange(20) % 2)
+
+
+def test_3d_X_fits_and_predicts():
+    X = np.random.RandomState(0).rand(20, 4, 4)
+    clf = tiny().fit(X, np.arange(20) % 2)
+    assert clf.input_shape_ == (1, 4, 4)
+    assert np.array_equal(clf.predict_proba(X), clf.predict_proba(X.reshape(20, 16)))
+
+
+@pytest.mark.parametrize("scale", [-1.0, 300.0])
+def test_image_pixels_out_of_range(scale, no_training):
+    X = np.random.RandomState(0).rand(20, 4) * scale
+    with pytest.raises(
+        ValueError, match=r"Image pixels must lie in \[0, 1\] or \[0, 255\]"
+    ):
+        tiny(input_shape=(1, 2, 2)).fit(X, np.arange(20) % 2)
+
+
+# ------------------------------------------------------------------ sparse
+
+
+def test_sparse_input_accepted(data):
+    X, y = data
+    clf = tiny().fit(sparse.csr_matrix(X), y)
+    assert np.array_equal(clf.predict_proba(sparse.csr_matrix(X)), clf.predict_proba(X))
+    X_res, y_res = tiny_sampler().fit_resample(sparse.csr_matrix(X), y)
+    assert sparse.issparse(X_res) and X_res.shape == (60, 4) and len(y_res) == 60
+
+
+def test_too_large_sparse_refused(data, monkeypatch):
+    X, y = data
+    clf = tiny().fit(X, y)
+    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 100)
+    with pytest.raises(ValueError, match="Sparse input of shape .* TruncatedSVD"):
+        tiny().fit(sparse.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="Sparse input of shape"):
+        clf.predict_proba(sparse.csr_matrix(X))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DVAANSampler._fit_resample densifies with X.toarray(), bypassing the "
+    "MAX_DENSE_ENTRIES policy. Fix: X_dense = _base.densify(X).",
+)
+def test_too_large_sparse_refused_by_sampler(data, monkeypatch):
+    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 100)
+    with pytest.raises(ValueError, match="Sparse input of shape"):
+        tiny_sampler().fit_resample(sparse.csr_matrix(data[0]), data[1])
+
+
+# ----------------------------------------------------------------- predict
+
+
+def test_predict_before_fit(data):
+    with pytest.raises(NotFittedError):
+        tiny().predict(data[0])
+    with pytest.raises(NotFittedError):
+        tiny().sample(3)
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "decision_function", "encode"]
+)
+def test_wrong_feature_count(method, fitted, data):
+    with pytest.raises(
+        ValueError, match="X has 3 features, but DVAANClassifier is expecting 4"
+    ):
+        getattr(fitted, method)(data[0][:, :3])
+
+
+def test_feature_names(data):
+    X, y = data
+    clf = tiny().fit(pd.DataFrame(X, columns=list("abcd")), y)
+    with pytest.raises(ValueError, match="feature names should match"):
+        clf.predict(pd.DataFrame(X, columns=list("abce")))
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        clf.predict(X)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_transform does not check the scaled input: values beyond float32 "
+    "give NaN probabilities. Fix: in _transform, after astype(np.float32), raise "
+    "ValueError('X holds values too large ...') if not np.isfinite(X).all(), "
+    "as fit does.",
+)
+def test_predict_refuses_values_beyond_float32(fitted, data):
+    with pytest.raises(ValueError, match="too large"):
+        fitted.predict_proba(data[0] * 1e40)
+
+
+# ------------------------------------------------------------------ sample
+
+
+def test_sample_bad_arguments(fitted):
+    with pytest.raises(ValueError, match=r"target_class=7 is not one of the classes"):
+        fitted.sample(3, target_class=7)
+    with pytest.raises(
+        ValueError, match="n_samples must be a non-negative int, got -1"
+    ):
+        fitted.sample(-1)
+    with pytest.raises(
+        ValueError, match="n_samples must be a non-negative int, got 2.5"
+    ):
+        fitted.sample(2.5)
+    with pytest.raises(
+        ValueError, match="kind must be 'boundary' or 'core', got 'edge'"
+    ):
+        fitted.sample(3, kind="edge")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="target_class=[0, 1] broadcasts against classes_ and silently samples "
+    "class 0. Fix: refuse a target_class with np.ndim(target_class) != 0.",
+)
+def test_sample_refuses_list_target(fitted):
+    with pytest.raises(ValueError, match="target_class"):
+        fitted.sample(2, target_class=[0, 1])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sample(0) fails in StandardScaler.inverse_transform ('Found array "
+    "with 0 sample(s)'), though 0 is documented as valid. Fix: return "
+    "np.empty((0, n_features_in_)) and an empty label array when n_samples == 0.",
+)
+def test_sample_zero(fitted):
+    X_new, y_new = fitted.sample(0)
+    assert X_new.shape == (0, 4) and y_new.shape == (0,)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sample(n) has no size limit: sample(10**12) runs until memory is "
+    "exhausted. Fix: refuse n_samples * n_features_in_ > _base.MAX_DENSE_ENTRIES "
+    "with a ValueError suggesting several smaller calls.",
+)
+def test_sample_size_bounded(fitted, monkeypatch):
+    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 1000)
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(10_000)
+
+
+# ------------------------------------------------------------ numerics
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda X: X * np.array([1e30, 1, 1, 1]),
+        lambda X: X * np.array([1e-30, 1, 1, 1]),
+        lambda X: np.c_[X[:, :3], np.full(len(X), 7.0)],
+        lambda X: np.full_like(X, 3.0),
+    ],
+    ids=["1e30 column", "1e-30 column", "constant column", "all constant"],
+)
+def test_extreme_scales_train_without_nan(transform, data):
+    X, y = data
+    Xt = transform(X)
+    clf = tiny().fit(Xt, y)
+    proba = clf.predict_proba(Xt)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(axis=1), 1.0)
+    assert np.isfinite(clf.sample(5)[0]).all()
+
+
+def test_values_beyond_float32_refused_in_fit(data, no_training):
+    X, y = data
+    with pytest.raises(ValueError, match="too large to represent in float32"):
+        tiny().fit(X * np.array([1e300, 1, 1, 1]), y)
+
+
+def test_wide_data_trains_without_nan():
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(50, 1000), np.r_[[0] * 40, [1] * 10]
+    proba = tiny().fit(X, y).predict_proba(X)
+    assert np.isfinite(proba).all()
+
+
+def test_nan_loss_names_the_epoch(data, monkeypatch):
+    original = skdvaan._engine.dvaan_losses
+
+    def nan_losses(**kwargs):
+        losses = original(**kwargs)
+        losses.cls = losses.cls * float("nan")
+        return losses
+
+    monkeypatch.setattr(skdvaan._engine, "dvaan_losses", nan_losses)
+    with pytest.raises(FloatingPointError, match="NaN or inf in epoch 1"):
+        tiny().fit(*data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="A fit that raises after module_ is built (here: a NaN loss) leaves "
+    "an estimator that check_is_fitted accepts and that predicts NaN. Fix: in "
+    "fit, on any exception from train(), delete the attributes set so far "
+    "(or set them only after train() returns), then re-raise.",
+)
+def test_failed_fit_leaves_no_fitted_model(data):
+    clf = tiny(learning_rate_init=1e6, max_iter=5)
+    with pytest.raises(FloatingPointError):
+        clf.fit(*data)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+
+
+# ------------------------------------------------------------- interrupt
+
+
+@pytest.mark.parametrize("stop_at", [1, 4])
+def test_keyboard_interrupt_keeps_a_usable_model(stop_at, data, monkeypatch):
+    original = skdvaan._engine.train_step
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(skdvaan._engine, "train_step", interrupted)
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=Warning)  # no ConvergenceWarning
+        with pytest.warns(UserWarning, match="interrupted"):
+            clf = tiny(max_iter=20).fit(X, y)
+    assert len(calls) == stop_at
+    assert clf.n_iter_ < 20 and clf.n_iter_ == len(clf.history_)
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    assert set(clf.predict(X)) <= {0, 1}
+
+
+# --------------------------------------------------------------- bounded
+
+
+def test_large_sample_request_is_filled(fitted):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundarySamplingWarning)
+        X_new, y_new = fitted.sample(100_000, target_class=1)
+    assert X_new.shape == (100_000, 4) and np.isfinite(X_new).all()
+    assert (y_new == 1).all()
+
+
+def test_predict_proba_in_batches(fitted):
+    X = np.random.RandomState(1).randn(200_000, 4)
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (200_000, 2) and np.isfinite(proba).all()
+    # Batching does not change a row's prediction.
+    assert np.array_equal(proba[-10:], fitted.predict_proba(X[-10:]))
