@@ -2,16 +2,23 @@
 
 Build with ``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
 Setting ``SKDVAAN_GALLERY_FAST=1`` still runs every gallery example, but the
-examples read the same variable and shrink their data and epochs, so a full
-build takes a few minutes on a small CPU.
+examples read the same variable and shrink their data and epochs, so the full
+build stays quick on a small CPU.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
-# Document the checkout this file lives in, installed or not.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Document the checkout this file lives in, installed or not; the docs folder
+# holds _gallery_order.py.
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS.parent))
+sys.path.insert(0, str(DOCS))
+
+import torch
+from threadpoolctl import threadpool_limits
 
 import skdvaan
 
@@ -55,6 +62,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    "within_subsection_order": "_gallery_order.example_order",
     "abort_on_example_error": True,
     # Links from the API pages to the examples that use each object.
     "doc_module": ("skdvaan",),
@@ -65,3 +73,28 @@ sphinx_gallery_conf = {
 if GALLERY_FAST:
     # The examples read the variable themselves; say so in the build log.
     print("SKDVAAN_GALLERY_FAST=1: gallery examples run with reduced work.")
+
+# The examples run inside this process. Their networks are small, so PyTorch's
+# and BLAS's threads only add synchronisation, and on a busy or small CI
+# machine they contend for the cores and slow the build down many times over.
+torch.set_num_threads(1)
+threadpool_limits(1)
+
+
+# Methods inherited from scikit-learn and imbalanced-learn (score, get_params,
+# fit_resample, ...) are documented on our class pages. Their docstrings point
+# at labels and glossary terms of those projects' own docs, which do not exist
+# here; keep the link text and drop the link.
+_FOREIGN_ROLE = re.compile(r":(?:ref|term):`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
+
+
+def _unlink_foreign_refs(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", "") or ""
+    if module.split(".")[0] not in ("sklearn", "imblearn"):
+        return
+    for i, line in enumerate(lines):
+        lines[i] = _FOREIGN_ROLE.sub(lambda m: f"*{m.group(1) or m.group(2)}*", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _unlink_foreign_refs)

@@ -31,9 +31,8 @@ from skdvaan import DVAANClassifier
 
 # The documentation build sets this to shrink the work; the results are rougher.
 FAST = os.environ.get("SKDVAAN_GALLERY_FAST") == "1"
-if FAST:
-    # Too few epochs to converge, on purpose.
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# Epochs are capped to keep the example quick.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # %%
 # Data and the two models
@@ -95,8 +94,9 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# With one prior per class, the encoder is pulled towards ``+mu u`` for one
-# class and ``-mu u`` for the other, so the codes separate along ``u`` and the
-# origin, between the means, is where the boundary samples are drawn. Under a
-# single prior nothing in the latent space marks where one class ends and
-# the other begins, so the codes of the two classes are not pulled apart.
+# With one prior per class, the KL term pulls the codes of one class towards
+# ``+mu u`` and those of the other towards ``-mu u``, so with enough training
+# they separate along ``u``, and the origin, between the means, is where the
+# boundary samples are drawn. Under a single prior nothing in the latent
+# space marks where one class ends and the other begins: the codes of the two
+# classes are not pulled apart.

@@ -14,7 +14,7 @@ it trains (Eq. 10 of the paper, Fig. 4). After each mini-batch,
 
 ``mu`` grows while the discriminator finds generated samples hard to classify
 (``L_adv`` large) and shrinks while feature-wise reconstruction suffers
-(``L_fea`` large). :attr:`~skdvaan.DVAANClassifier.mu_curve_` records ``mu``
+(``L_fea`` large). ``mu_curve_`` records ``mu``
 at the end of every epoch. This example follows it for several starting
 values of ``mu`` and several weights ``gamma``.
 """

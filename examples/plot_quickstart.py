@@ -10,11 +10,13 @@ minority-class samples near the class boundary with
 """
 
 import os
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -22,6 +24,9 @@ from skdvaan import DVAANClassifier
 
 # The documentation build sets this to shrink the work; the results are rougher.
 FAST = os.environ.get("SKDVAAN_GALLERY_FAST") == "1"
+if FAST:
+    # Too few epochs to converge, on purpose.
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # %%
 # An imbalanced binary problem

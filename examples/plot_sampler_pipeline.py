@@ -6,7 +6,7 @@ DVAANSampler in an imbalanced-learn pipeline
 :class:`~skdvaan.DVAANSampler` is an imbalanced-learn over-sampler: it fits a
 :class:`~skdvaan.DVAANClassifier` and adds generated boundary samples to the
 smaller classes, for any downstream classifier. Inside an
-:class:`imblearn.pipeline.Pipeline`, resampling happens on the training folds
+``imblearn.pipeline.Pipeline``, resampling happens on the training folds
 only, so cross-validation scores are not inflated by synthetic test samples.
 
 Here a logistic regression is trained after DVAAN over-sampling, after SMOTE,
@@ -30,9 +30,8 @@ from skdvaan import DVAANClassifier, DVAANSampler
 
 # The documentation build sets this to shrink the work; the results are rougher.
 FAST = os.environ.get("SKDVAAN_GALLERY_FAST") == "1"
-if FAST:
-    # Too few epochs to converge, on purpose.
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# Epochs are capped to keep the example quick.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # %%
 # Data: 10% positives, with label noise so the classes overlap.
@@ -79,6 +78,10 @@ ax.set(xlabel="ROC AUC (cross-validated)", xlim=(max(0.5, means.min() - 0.1), 1.
 ax.invert_yaxis()
 fig.tight_layout()
 plt.show()
+
+# %%
+# Which over-sampler helps, if any, depends on the data and on the classifier
+# that follows it; cross-validate the candidates on your data, as above.
 
 # %%
 # What the sampler adds

@@ -135,7 +135,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Number of training samples per class.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
     module_ : torch.nn.Module
         The fitted encoder, decoder and discriminator (with ``mu`` as a buffer).
@@ -606,7 +606,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Generated samples, in the scale of the training data.
         y : ndarray of shape (n_samples,)
             ``target_class`` repeated.
