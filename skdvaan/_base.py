@@ -5,6 +5,7 @@ library's input policy is written down (see ``docs/trust.rst``).
 """
 
 import numbers
+import threading
 
 import numpy as np
 import torch
@@ -13,6 +14,10 @@ from scipy import sparse
 # Sparse input is densified up to this many entries (400 MB in float32);
 # beyond that a dense network input would not fit comfortably in memory.
 MAX_DENSE_ENTRIES = 100_000_000
+
+# Layer initialisation seeds torch's global generator (see build_seeded);
+# fits running in other threads must not reseed it in between.
+_INIT_LOCK = threading.Lock()
 
 
 def densify(X):
@@ -58,7 +63,8 @@ def check_input_shape(input_shape, n_features):
         isinstance(s, numbers.Integral) and s > 0 for s in shape
     ):
         raise ValueError(
-            f"input_shape must be three positive integers (C, H, W), got {input_shape!r}."
+            "input_shape must be three positive integers (C, H, W), got "
+            f"{input_shape!r}."
         )
     if int(np.prod(shape)) != n_features:
         raise ValueError(
@@ -119,6 +125,18 @@ def build_seeded(factory, seed):
     Layer initialisation draws from torch's global generator; forking it keeps
     the fitted model reproducible without touching the user's global state.
     """
-    with torch.random.fork_rng(devices=[]):
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         return factory()
+
+
+def to_float32(X):
+    """Cast scaled input to float32, refusing values that overflow it."""
+    with np.errstate(over="ignore"):
+        X32 = np.asarray(X).astype(np.float32)
+    if not np.isfinite(X32).all():
+        raise ValueError(
+            "X holds values too large to represent in float32 after scaling; "
+            "rescale the features (the network computes in float32)."
+        )
+    return X32

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _base
 from ._engine import TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
+from ._persistence import load_estimator, save_estimator
 from ._prior import class_directions, sample_boundary
 
 # Data sets at least this large hold out a validation split for early stopping
@@ -177,13 +178,19 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     >>> X_new, y_new = clf.sample(5, target_class=1)
-    >>> X_new.shape, list(y_new)
+    >>> X_new.shape, y_new.tolist()
     ((5, 20), [1, 1, 1, 1, 1])
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "latent_dim": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "latent_dim": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "input_shape": ["array-like", None],
         "backbone": [StrOptions({"auto", "mlp", "conv", "paper"})],
         "mu": [Interval(Real, 0, None, closed="neither")],
@@ -195,7 +202,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "lambda_adv": [Interval(Real, 0, None, closed="left")],
         "augmentation_ratio": [Interval(Real, 0, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
@@ -279,6 +289,17 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self : DVAANClassifier
             The fitted classifier.
         """
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            # A failed fit leaves no half-fitted model: check_is_fitted fails
+            # rather than predicting from a mix of the old and new state.
+            names = [a for a in vars(self) if a.endswith("_")]
+            for name in [*names, "_label_encoder", "_directions"]:
+                self.__dict__.pop(name, None)
+            raise
+
+    def _fit(self, X, y):
         X, y, shape = self._validate_fit_input(X, y)
         hidden = self._check_hidden()
         lo, hi = self._check_mu_bounds()
@@ -309,12 +330,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.pixel_scale_ = _base.pixel_scale(X)
             Xs = X / self.pixel_scale_
-        Xs = Xs.astype(np.float32)
-        if not np.all(np.isfinite(Xs)):
-            raise ValueError(
-                "X holds values too large to represent in float32 after scaling; "
-                "rescale the features (the network computes in float32)."
-            )
+        Xs = _base.to_float32(Xs)
 
         seed = rng.randint(np.iinfo(np.int32).max)
         val = None
@@ -329,7 +345,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Xs, y_idx = Xs[idx_tr], y_idx[idx_tr]
             counts = np.bincount(y_idx, minlength=n_classes)
 
-        batch_size = min(200, Xs.shape[0]) if self.batch_size == "auto" else self.batch_size
+        batch_size = (
+            min(200, Xs.shape[0]) if self.batch_size == "auto" else self.batch_size
+        )
         batch_size = min(batch_size, Xs.shape[0])
         # The binary prior puts the smaller class on +u (the paper's positive).
         positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
@@ -433,6 +451,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
         w = np.ones(n_classes, dtype=np.float32)
         for label, weight in self.class_weight.items():
+            if not isinstance(weight, Real) or not 0 <= weight < np.inf:
+                raise ValueError(
+                    "class_weight values must be finite numbers >= 0, got "
+                    f"{weight!r} for label {label!r}."
+                )
             w[np.searchsorted(self.classes_, label)] = weight
         return torch.as_tensor(w)
 
@@ -482,7 +505,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = len(hist)
         self.loss_curve_ = [h["loss_cls"] for h in hist]
         self.mu_curve_ = [h["mu"] for h in hist]
-        self.validation_scores_ = [h["validation_score"] for h in hist] if early else None
+        self.validation_scores_ = (
+            [h["validation_score"] for h in hist] if early else None
+        )
         self.best_validation_score_ = result.best_score if early else None
         self.latent_means_ = (self.module_.mu.cpu() * self._directions).numpy()
         if not result.converged and not result.interrupted:
@@ -491,6 +516,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 "the monitored quantity stopped improving; raise max_iter for a "
                 "fully trained model.",
                 ConvergenceWarning,
+                stacklevel=5,
             )
 
     # -------------------------------------------------------------- predict
@@ -510,7 +536,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             X = self.scaler_.transform(X)
         else:
             X = X / self.pixel_scale_
-        return X.astype(np.float32)
+        return _base.to_float32(X)
 
     def _logits(self, X):
         X = self._transform(X)
@@ -585,7 +611,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- generate
 
-    def sample(self, n_samples=1, *, target_class=None, kind="boundary", random_state=None):
+    def sample(
+        self, n_samples=1, *, target_class=None, kind="boundary", random_state=None
+    ):
         """Generate synthetic samples of one class in the input space.
 
         Parameters
@@ -613,12 +641,18 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 0:
-            raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
+            raise ValueError(
+                f"n_samples must be a non-negative int, got {n_samples!r}."
+            )
         if kind not in ("boundary", "core"):
             raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
         if target_class is None:
             k = int(np.argmin(self.class_counts_))
         else:
+            if np.ndim(target_class) != 0:
+                raise ValueError(
+                    f"target_class must be a single label, got {target_class!r}."
+                )
             matches = np.flatnonzero(self.classes_ == target_class)
             if matches.size == 0:
                 raise ValueError(
@@ -626,6 +660,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"in fit: {self.classes_.tolist()}."
                 )
             k = int(matches[0])
+        if n_samples * self.n_features_in_ > _base.MAX_DENSE_ENTRIES:
+            raise ValueError(
+                f"n_samples={n_samples} would return "
+                f"{n_samples * self.n_features_in_:,} values, more than the "
+                f"{_base.MAX_DENSE_ENTRIES:,} one call may; draw them in several "
+                "smaller calls."
+            )
+        if n_samples == 0:
+            return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         module = self.module_.eval()
         x, _ = sample_boundary(
@@ -643,6 +686,94 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         else:
             X = X * self.pixel_scale_
         return X, np.repeat(self.classes_[k : k + 1], X.shape[0])
+
+    # ---------------------------------------------------------- persistence
+
+    def save(self, path):
+        """Save the fitted classifier to a safe model file.
+
+        The file is a zip archive of JSON metadata (parameters, fitted
+        attributes, library versions) and the weights in the safetensors
+        format, with their SHA-256. It holds no pickle and no code, so it can
+        be shared and loaded safely with :meth:`load`.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            Where to write. An existing file at ``path`` is replaced only once
+            the new one is complete.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the classifier is not fitted.
+        TypeError
+            If a parameter holds a value that cannot be stored without code.
+
+        See Also
+        --------
+        load : Load a saved classifier.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import make_classification
+        >>> from skdvaan import DVAANClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.skdvaan")
+        >>> clf.save(path)
+        >>> loaded = DVAANClassifier.load(path)
+        >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
+        True
+        """
+        save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path, *, device="cpu"):
+        """Load a classifier saved by :meth:`save`.
+
+        Nothing in the file is unpickled or evaluated; a damaged, modified or
+        foreign file is refused.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            The model file.
+        device : str, default="cpu"
+            Where to put the networks: ``"cpu"``, ``"auto"``, ``"cuda"`` or
+            ``"cuda:N"``. Files saved from a GPU load on any machine.
+
+        Returns
+        -------
+        clf : DVAANClassifier
+            The fitted classifier; on the same device its predictions and
+            samples equal those of the classifier that was saved.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a valid skdvaan model file, or holds another
+            estimator; the message starts with ``"Cannot load skdvaan model
+            from {path}:"``.
+
+        See Also
+        --------
+        save : Save a fitted classifier.
+
+        Examples
+        --------
+        >>> from skdvaan import DVAANClassifier
+        >>> clf = DVAANClassifier.load("model.skdvaan")  # doctest: +SKIP
+        """
+        est = load_estimator(path, device=device)
+        if not isinstance(est, cls):
+            raise ValueError(
+                f"Cannot load skdvaan model from {path}: it holds a "
+                f"{type(est).__name__}; use {type(est).__name__}.load."
+            )
+        return est
 
     # ----------------------------------------------------------- plumbing
 

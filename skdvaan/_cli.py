@@ -80,9 +80,7 @@ def _build_parser():
             "CSV or Parquet file with generated boundary samples."
         ),
     )
-    parser.add_argument(
-        "--version", action=_VersionAction, help="print the version and exit"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version")
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -97,29 +95,27 @@ def _build_parser():
             "rest' (1:50). Prints ROC-AUC, PR-AUC (average precision) and fit "
             "time from 5-fold stratified cross-validation, then draws the "
             "latent space, the learned mu and generated samples (needs "
-            "matplotlib: pip install skdvaan[plot]). Takes about two minutes "
-            "on a 2-core CPU."
+            "matplotlib: pip install skdvaan[plot]). Takes a minute or two on "
+            "a 2-core CPU."
         ),
     )
     demo.add_argument(
         "--output-dir",
         default="skdvaan_demo",
         metavar="DIR",
-        help="folder for the plots (created if needed; default: %(default)s)",
+        help="folder for the plots, created if needed (default: %(default)s)",
     )
     demo.add_argument(
         "--random-state",
         type=int,
         default=0,
         metavar="N",
-        help="seed of the data subsampling, the splits and every model "
-        "(default: %(default)s)",
+        help="seed of the subsampling, the splits and the models (default: 0)",
     )
     demo.add_argument(
         "--quick",
         action="store_true",
-        help="a few seconds: one data set, one train/test split, a few epochs "
-        "(numbers are then far from converged)",
+        help="one data set, one split, 5 epochs: seconds, far from converged",
     )
     demo.set_defaults(func=_run_demo)
 
@@ -137,17 +133,13 @@ def _build_parser():
             "impute them first). Files ending in .parquet or .pq are Parquet "
             "(needs pyarrow); anything else is CSV."
         ),
+        epilog="example: skdvaan resample loans.csv --target default "
+        "-o loans_balanced.csv --random-state 0",
     )
     res.add_argument("input", metavar="INPUT", help="CSV or Parquet file to read")
+    res.add_argument("--target", required=True, metavar="COLUMN", help="class column")
     res.add_argument(
-        "--target", required=True, metavar="COLUMN", help="name of the class column"
-    )
-    res.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUTPUT",
-        help="file to write; never the input file",
+        "-o", "--output", required=True, help="file to write; never the input file"
     )
     res.add_argument(
         "--sampling-strategy",
@@ -157,28 +149,22 @@ def _build_parser():
         "'not minority', 'not majority', 'all'; a float in (0, 1], the wanted "
         "minority/majority ratio (two classes only); or a JSON object mapping "
         "labels to the wanted row count after resampling, e.g. '{\"yes\": 500}' "
-        "(default: %(default)s)",
+        "(default: auto)",
     )
     res.add_argument(
-        "--random-state",
-        type=int,
-        default=None,
-        metavar="N",
-        help="seed for reproducible output (default: fresh randomness)",
+        "--random-state", type=int, metavar="N", help="seed, for reproducible output"
     )
     res.add_argument(
         "--max-iter",
         type=int,
         default=200,
         metavar="N",
-        help="maximum training epochs of the DVAAN model (default: %(default)s)",
+        help="maximum training epochs of the DVAAN model (default: 200)",
     )
     res.add_argument(
         "--force", action="store_true", help="overwrite OUTPUT if it exists"
     )
-    res.add_argument(
-        "--verbose", action="store_true", help="show a training progress bar"
-    )
+    res.add_argument("--verbose", action="store_true", help="show training progress")
     res.set_defaults(func=_run_resample)
     return parser
 
@@ -428,66 +414,47 @@ def _demo_datasets(quick, seed):
 
     from .datasets import make_imbalance_pair
 
-    X, y = load_breast_cancer(return_X_y=True)
     # Label 0 is malignant: keep every benign sample and 1 malignant per 10.
-    sets = [
-        (
-            "breast cancer, malignant vs benign 1:10",
-            make_imbalance_pair(X, y, 0, 1, ratio=0.1, random_state=seed),
-        )
-    ]
+    X, y = make_imbalance_pair(
+        *load_breast_cancer(return_X_y=True), 0, 1, ratio=0.1, random_state=seed
+    )
+    sets = [("breast cancer, malignant vs benign 1:10", X, y)]
     if not quick:
-        X, y = load_digits(return_X_y=True)
         # 8 is the digit most often confused with others (3, 5, 9, 1).
-        sets.append(
-            (
-                "digits, 8 vs rest 1:50",
-                make_imbalance_pair(X, y, 8, "rest", ratio=0.02, random_state=seed),
-            )
+        X, y = make_imbalance_pair(
+            *load_digits(return_X_y=True), 8, "rest", ratio=0.02, random_state=seed
         )
+        sets.append(("digits, 8 vs rest 1:50", X, y))
     return sets
 
 
 def _demo_methods(quick, seed):
     from imblearn.over_sampling import RandomOverSampler
-    from imblearn.pipeline import make_pipeline
-    from sklearn.linear_model import LogisticRegression
+    from imblearn.pipeline import make_pipeline as pipe
+    from sklearn.linear_model import LogisticRegression as LogReg
     from sklearn.neural_network import MLPClassifier
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import StandardScaler as Scaler
 
     from . import DVAANClassifier, DVAANSampler
 
     epochs = 5 if quick else 200
     # The MLPs get DVAAN's default hidden layers, for a like-for-like network.
     mlp = {"hidden_layer_sizes": (128, 64), "max_iter": epochs, "random_state": seed}
-    lr = {"max_iter": 1000}
+    sampler = DVAANSampler(
+        estimator=DVAANClassifier(max_iter=epochs), random_state=seed
+    )
     return [
         ("DVAANClassifier", DVAANClassifier(max_iter=epochs, random_state=seed)),
         (
             "MLP + RandomOverSampler",
-            make_pipeline(
-                StandardScaler(),
-                RandomOverSampler(random_state=seed),
-                MLPClassifier(**mlp),
-            ),
+            pipe(Scaler(), RandomOverSampler(random_state=seed), MLPClassifier(**mlp)),
         ),
-        ("MLP, no treatment", make_pipeline(StandardScaler(), MLPClassifier(**mlp))),
+        ("MLP, no treatment", pipe(Scaler(), MLPClassifier(**mlp))),
         (
             "LogReg, class_weight=balanced",
-            make_pipeline(
-                StandardScaler(), LogisticRegression(class_weight="balanced", **lr)
-            ),
+            pipe(Scaler(), LogReg(class_weight="balanced", max_iter=1000)),
         ),
-        (
-            "LogReg + DVAANSampler",
-            make_pipeline(
-                StandardScaler(),
-                DVAANSampler(
-                    estimator=DVAANClassifier(max_iter=epochs), random_state=seed
-                ),
-                LogisticRegression(**lr),
-            ),
-        ),
+        ("LogReg + DVAANSampler", pipe(Scaler(), sampler, LogReg(max_iter=1000))),
     ]
 
 
@@ -497,18 +464,45 @@ def _format_score(values):
     return f"{values.mean():.3f} ± {values.std():.3f}"
 
 
+def _evaluate(name, X, y, cv, methods, keep_model):
+    """Print one data set's table; return the first split's DVAAN model."""
+    from sklearn.model_selection import cross_validate
+    from tqdm.auto import tqdm
+
+    print(
+        f"\n{name}: {len(y)} samples ({int(y.sum())} minority), {X.shape[1]} features"
+    )
+    rows, model = [_HEADER], None
+    for label, est in tqdm(methods, desc=name, unit="method", leave=False):
+        keep = keep_model and label == "DVAANClassifier"
+        res = cross_validate(
+            est,
+            X,
+            y,
+            cv=cv,
+            scoring=("roc_auc", "average_precision"),
+            return_estimator=keep,
+            error_score="raise",
+        )
+        model = res["estimator"][0] if keep else model
+        roc, ap = res["test_roc_auc"], res["test_average_precision"]
+        fit_s = f"{res['fit_time'].mean():.2f}"
+        rows.append((label, _format_score(roc), _format_score(ap), fit_s))
+    w = [max(len(row[i]) for row in rows) for i in range(4)]
+    for a, b, c, d in rows:
+        print(f"  {a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}")
+    return model
+
+
 def _run_demo(args):
     out_dir = Path(args.output_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CLIError(f"--output-dir {out_dir} exists and is not a folder")
     have_mpl = importlib.util.find_spec("matplotlib") is not None
 
-    from sklearn.model_selection import (
-        StratifiedKFold,
-        StratifiedShuffleSplit,
-        cross_validate,
-    )
-    from tqdm.auto import tqdm
+    import torch
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+    from threadpoolctl import threadpool_limits
 
     seed = args.random_state
     if args.quick:
@@ -519,104 +513,80 @@ def _run_demo(args):
         how = "5-fold stratified cross-validation, mean ± std over folds"
     print(f"{PROG} demo: ROC-AUC and PR-AUC (average precision) from {how}")
 
-    model = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for name, (X, y) in _demo_datasets(args.quick, seed):
-            n_min = int(y.sum())
-            print(
-                f"\n{name}: {len(y)} samples ({n_min} minority), {X.shape[1]} features"
-            )
-            rows = []
-            methods = _demo_methods(args.quick, seed)
-            for label, est in tqdm(methods, desc=name, unit="method", leave=False):
-                keep = model is None and label == "DVAANClassifier"
-                res = cross_validate(
-                    est,
-                    X,
-                    y,
-                    cv=cv,
-                    scoring=("roc_auc", "average_precision"),
-                    return_estimator=keep,
-                    error_score="raise",
-                )
-                if keep:
-                    model, data = res["estimator"][0], (X, y)
-                rows.append(
-                    (
-                        label,
-                        _format_score(res["test_roc_auc"]),
-                        _format_score(res["test_average_precision"]),
-                        f"{res['fit_time'].mean():.2f}",
-                    )
-                )
-            widths = [max(len(r[i]) for r in rows) for i in range(4)]
-            widths = [max(w, len(h)) for w, h in zip(widths, _HEADER)]
-            for row in [_HEADER, *rows]:
-                print(
-                    f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
-                    f"{row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}"
-                )
-        if have_mpl:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            _demo_plots(model, *data, out_dir, seed)
+    # The demo's networks are tiny: thread pools cost more than they save
+    # (several times slower with 2 threads on a busy 2-core machine).
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with (
+            threadpool_limits(limits=1),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            model = None
+            for name, X, y in _demo_datasets(args.quick, seed):
+                methods = _demo_methods(args.quick, seed)
+                found = _evaluate(name, X, y, cv, methods, keep_model=model is None)
+                if model is None and found is not None:
+                    model, data = found, (X, y)
+            if have_mpl and model is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                _demo_plots(model, *data, out_dir, seed)
+    finally:
+        torch.set_num_threads(n_threads)
+
     counts = Counter(w.category.__name__ for w in caught)
     if counts:
-        print(
-            "\nwarnings during the fits: "
-            + ", ".join(f"{n} x {c}" for c, n in sorted(counts.items()))
-        )
-    if have_mpl:
-        print(
-            f"\nplots of the first data set's DVAAN model (first split) in "
-            f"{out_dir.resolve()}: " + ", ".join(DEMO_PLOTS)
-        )
-    else:
-        print(
-            "\nplots skipped: they need matplotlib; install it with "
-            "pip install skdvaan[plot]"
-        )
+        found = ", ".join(f"{n} x {c}" for c, n in sorted(counts.items()))
+        print(f"\nwarnings during the fits: {found}")
+    if not have_mpl:
+        print("\nplots skipped: they need matplotlib (pip install skdvaan[plot])")
+    elif model is not None:
+        print(f"\nplots of the first DVAAN model in {out_dir.resolve()}:")
+        print("  " + ", ".join(DEMO_PLOTS))
     return 0
 
 
 _HEADER = ("method", "ROC-AUC", "PR-AUC", "fit s")
 
 
+def _save_scatter(path, title, layers):
+    from matplotlib.figure import Figure  # draws with Agg; no pyplot state
+
+    fig = Figure(figsize=(6, 5), layout="constrained")
+    ax = fig.add_subplot()
+    for points, style in layers:
+        ax.scatter(*points.T, **style)
+    ax.set(title=title, xlabel="PC 1", ylabel="PC 2")
+    ax.legend()
+    fig.savefig(path, dpi=100)
+
+
 def _demo_plots(clf, X, y, out_dir, seed):
     """Latent codes, the learned mu, and generated samples of one model."""
     import numpy as np
-    from matplotlib.figure import Figure  # draws with Agg; no pyplot state
+    from matplotlib.figure import Figure
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    names = {0: "majority (0)", 1: "minority (1)"}
-    colors = {0: "tab:blue", 1: "tab:orange"}
+    real = [
+        {"s": 12, "alpha": 0.6, "c": "tab:blue", "label": "majority (0)"},
+        {"s": 12, "alpha": 0.6, "c": "tab:orange", "label": "minority (1)"},
+    ]
 
     # latent.png: encoder means, projected to 2-D when the latent space is larger.
-    Z = clf.encode(X)
-    pca = PCA(n_components=2, random_state=seed).fit(Z) if Z.shape[1] > 2 else None
-    Z2 = pca.transform(Z) if pca else Z
-    M2 = pca.transform(clf.latent_means_) if pca else clf.latent_means_
-    fig = Figure(figsize=(6, 5), layout="constrained")
-    ax = fig.add_subplot()
-    for k in (0, 1):
-        ax.scatter(*Z2[y == k].T, s=12, alpha=0.6, c=colors[k], label=names[k])
-    ax.scatter(
-        *M2.T,
-        marker="X",
-        s=200,
-        c=[colors[0], colors[1]],
-        edgecolors="k",
-        label="class means (latent_means_)",
+    Z, means = clf.encode(X), clf.latent_means_
+    if Z.shape[1] > 2:
+        pca = PCA(n_components=2, random_state=seed).fit(Z)
+        Z, means = pca.transform(Z), pca.transform(means)
+    means_style = {"marker": "X", "s": 200, "c": ["tab:blue", "tab:orange"]}
+    means_style.update(edgecolors="k", label="class means (latent_means_)")
+    _save_scatter(
+        out_dir / "latent.png",
+        "DVAAN latent codes (encode), first 2 PCA components",
+        [(Z[y == 0], real[0]), (Z[y == 1], real[1]), (means, means_style)],
     )
-    ax.set(
-        title="DVAAN latent codes (encode), first 2 PCA components",
-        xlabel="PC 1",
-        ylabel="PC 2",
-    )
-    ax.legend()
-    fig.savefig(out_dir / "latent.png", dpi=100)
 
     # mu.png: the paper's Fig. 4, the learned distance scale of the prior.
     fig = Figure(figsize=(6, 4), layout="constrained")
@@ -627,40 +597,21 @@ def _demo_plots(clf, X, y, out_dir, seed):
 
     # boundary_samples.png: generated minority samples next to the real data.
     n_new = max(50, int(y.sum()))
-    boundary, _ = clf.sample(n_new, target_class=1, kind="boundary", random_state=seed)
-    core, _ = clf.sample(n_new, target_class=1, kind="core", random_state=seed)
-    proj = make_pipeline(StandardScaler(), PCA(n_components=2, random_state=seed)).fit(
-        X
+    layers = [(X[y == 0], real[0]), (X[y == 1], real[1])]
+    for kind, style in [
+        ("boundary", {"marker": "^", "c": "tab:red"}),
+        ("core", {"marker": "s", "c": "tab:green", "alpha": 0.6}),
+    ]:
+        X_new, _ = clf.sample(n_new, target_class=1, kind=kind, random_state=seed)
+        layers.append((X_new, {"s": 18, "label": f"generated, kind={kind!r}", **style}))
+    proj = make_pipeline(StandardScaler(), PCA(n_components=2, random_state=seed))
+    proj.fit(X)
+    _save_scatter(
+        out_dir / "boundary_samples.png",
+        "real and generated samples, PCA of the real data",
+        [(proj.transform(points), style) for points, style in layers],
     )
-    fig = Figure(figsize=(6, 5), layout="constrained")
-    ax = fig.add_subplot()
-    for k in (0, 1):
-        ax.scatter(
-            *proj.transform(X[y == k]).T,
-            s=12,
-            alpha=0.5,
-            c=colors[k],
-            label=f"real {names[k]}",
-        )
-    ax.scatter(
-        *proj.transform(boundary).T,
-        s=18,
-        marker="^",
-        c="tab:red",
-        label="generated, kind='boundary'",
-    )
-    ax.scatter(
-        *proj.transform(core).T,
-        s=18,
-        marker="s",
-        c="tab:green",
-        alpha=0.6,
-        label="generated, kind='core'",
-    )
-    ax.set(
-        title="real and generated samples, first 2 PCA components of the data",
-        xlabel="PC 1",
-        ylabel="PC 2",
-    )
-    ax.legend()
-    fig.savefig(out_dir / "boundary_samples.png", dpi=100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -232,13 +232,19 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
             # epoch has no trained generator to draw from.
             if cfg.augmentation_ratio > 0 and epoch > 0:
                 X_aug, y_aug = refresh_boundary(
-                    module, directions, counts, cfg.augmentation_ratio, generator,
+                    module,
+                    directions,
+                    counts,
+                    cfg.augmentation_ratio,
+                    generator,
                     cfg.batch_size,
                 )
                 n_aug = 0 if X_aug is None else int(X_aug.shape[0])
             if n_aug:
                 X_ep, y_ep = torch.cat([X_t, X_aug]), torch.cat([y_t, y_aug])
-                ep_counts = counts + np.bincount(y_aug.cpu().numpy(), minlength=n_classes)
+                ep_counts = counts + np.bincount(
+                    y_aug.cpu().numpy(), minlength=n_classes
+                )
             else:
                 X_ep, y_ep, ep_counts = X_t, y_t, counts
             weight = fixed_weight
@@ -254,7 +260,14 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 if idx.shape[0] < 2 and n_steps > 0:
                     continue  # batch norm needs two rows; the row is seen next epoch
                 sums += train_step(
-                    module, opt, X_ep[idx], y_ep[idx], directions, cfg, generator, weight
+                    module,
+                    opt,
+                    X_ep[idx],
+                    y_ep[idx],
+                    directions,
+                    cfg,
+                    generator,
+                    weight,
                 )
                 n_steps += 1
             losses = (sums / max(n_steps, 1)).tolist()
@@ -283,7 +296,9 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
 
             if cfg.early_stopping:
                 score = record["validation_score"]
-                no_improve = 0 if score > result.best_score + cfg.tol else no_improve + 1
+                no_improve = (
+                    0 if score > result.best_score + cfg.tol else no_improve + 1
+                )
                 if score > result.best_score:
                     result.best_score, result.best_epoch = score, epoch + 1
                     best_state = copy.deepcopy(module.state_dict())

@@ -86,8 +86,10 @@ def _skdvaan_version():
 
 def _encode(value, where):
     """Python/numpy value -> JSON value, tagging what JSON cannot hold."""
-    if value is None or isinstance(value, (bool, str)):
-        return value if not isinstance(value, str) else str(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)  # np.str_ too
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, numbers.Integral):
@@ -302,11 +304,11 @@ def save_estimator(estimator, path):
     >>> from skdvaan._persistence import load_estimator, save_estimator
     >>> X, y = make_classification(n_samples=100, random_state=0)
     >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
-    >>> clf = clf.fit(X, y)  # doctest: +SKIP
+    >>> clf = clf.fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.skdvaan")
-    >>> save_estimator(clf, path)  # doctest: +SKIP
-    >>> loaded = load_estimator(path)  # doctest: +SKIP
-    >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())  # doctest: +SKIP
+    >>> save_estimator(clf, path)
+    >>> loaded = load_estimator(path)
+    >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
     classes = _estimator_classes()
@@ -393,6 +395,8 @@ def load_estimator(path, *, device="cpu"):
     ValueError
         If the file is not a valid skdvaan model file. The message starts
         with ``"Cannot load skdvaan model from {path}:"`` and says why.
+    OSError
+        If the file cannot be read (``FileNotFoundError``, for instance).
 
     Warns
     -----
@@ -405,14 +409,26 @@ def load_estimator(path, *, device="cpu"):
 
     Examples
     --------
-    >>> from skdvaan._persistence import load_estimator
-    >>> clf = load_estimator("model.skdvaan")  # doctest: +SKIP
+    >>> import io
+    >>> from sklearn.datasets import make_classification
+    >>> from skdvaan import DVAANClassifier
+    >>> from skdvaan._persistence import load_estimator, save_estimator
+    >>> X, y = make_classification(n_samples=100, random_state=0)
+    >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    >>> buffer = io.BytesIO()
+    >>> save_estimator(clf.fit(X, y), buffer)
+    >>> loaded = load_estimator(buffer, device="cpu")
+    >>> loaded.classes_
+    array([0, 1])
     """
     dev = torch.device("cpu") if device == "cpu" else _base.resolve_device(device)
     where = path if isinstance(path, (str, os.PathLike)) else repr(path)
     try:
         meta, weights = _read_archive(path)
         est = _restore(meta, weights, dev)
+    except RecursionError:
+        exc = f"{METADATA} is nested too deeply."
+        raise ValueError(f"Cannot load skdvaan model from {where}: {exc}") from None
     except _Invalid as exc:
         raise ValueError(f"Cannot load skdvaan model from {where}: {exc}") from None
     saved = meta["versions"].get("skdvaan")
@@ -681,7 +697,8 @@ def _scaler(v, n_features):
 
 def _restore_sampler(meta, tensors, device):
     params = dict(meta["params"])
-    nested = params.pop("estimator", None)
+    _check("estimator" in params, "params lack 'estimator'.")
+    nested = params.pop("estimator")
     params = _decode(params, "params")
     if nested is not None:
         nested = _build(

@@ -125,7 +125,7 @@ def sample_boundary(
             f"{n_fallback} were drawn closer to the class mean. The model may be "
             "under-trained (raise max_iter) or the classes may not overlap.",
             BoundarySamplingWarning,
-            stacklevel=3,
+            stacklevel=4,  # past torch.no_grad's wrapper to the caller of sample()
         )
     if not kept:
         return torch.empty(0, module.cfg.n_features, device=device), n_fallback
