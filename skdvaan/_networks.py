@@ -118,22 +118,28 @@ class Decoder(nn.Module):
         self.start_shape = (cfg.channels[-1], *sizes[-1])
         flat = cfg.channels[-1] * sizes[-1][0] * sizes[-1][1]
         self.dense = _mlp((cfg.latent_dim, *hidden, flat), last_activation=True)
-        # Mirror of the encoder: upsample to the exact size the matching conv
-        # saw, then convolve ("2-by-2 upsampling" in Sec. 4.2).
+        # Mirror of the encoder: stride-2 transposed convs ("deconv layers with
+        # 2-by-2 upsampling", Sec. 4.2) computed at the low resolution, with
+        # output_padding picked so each layer hits the size its conv saw.
         layers = []
         chans = list(reversed(cfg.channels))
         kerns = list(reversed(cfg.kernels))
         targets = list(reversed(sizes[:-1]))
+        prev = sizes[-1]
         for i, (k, size) in enumerate(zip(kerns, targets)):
-            c_in = chans[i]
             last = i == len(kerns) - 1
             c_out = c if last else chans[i + 1]
-            layers += [
-                nn.Upsample(size=size, mode="nearest"),
-                nn.Conv2d(c_in, c_out, k, padding=k // 2),
-            ]
+            pad = tuple(
+                (t - ((p - 1) * 2 - 2 * (k // 2) + k)) for t, p in zip(size, prev)
+            )
+            layers.append(
+                nn.ConvTranspose2d(
+                    chans[i], c_out, k, stride=2, padding=k // 2, output_padding=pad
+                )
+            )
             if not last:
                 layers += [nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
+            prev = size
         self.deconv = nn.Sequential(*layers)
         self.out = None
 
