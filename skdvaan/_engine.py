@@ -75,8 +75,8 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
     * D classifies ``G(z.detach())`` and the prior samples: its class loss
       trains D and, scaled by ``lambda_adv``, G (both lower ``L_adv``), but
       cannot reach E;
-    * ``L_fea`` reads D's hidden layer through a copy of D's weights that is
-      cut from the graph, so it trains E and G, never D.
+    * ``L_fea`` reads D's hidden layer on ``x`` and ``x~`` through a copy of
+      D's weights that is cut from the graph, so it trains E and G, never D.
 
     Returns the detached losses as a (5,) tensor: cls, adv, ele, kl, fea.
     """
@@ -89,9 +89,13 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
     eps_p = torch.randn(m.shape, generator=generator, device=m.device)
     x_gen = dec(torch.cat([z, z.detach(), prior_mean + eps_p]))  # (3B, n_features)
     x_rec, x_gen_d = x_gen[:b], scale_grad(x_gen[b:], cfg.lambda_adv)
-    logits, h = dis(torch.cat([x, x_gen_d]))  # (3B, K), (3B, H)
+    logits, _ = dis(torch.cat([x, x_gen_d]))  # (3B, K)
+    # Batch norm must see real and reconstructed samples in one batch, or
+    # h(x) and h(x~) are normalised differently and L_fea never reaches 0;
+    # cloned buffers keep this pass out of the running statistics.
     frozen = {n: p.detach() for n, p in dis.named_parameters()}
-    _, h_rec = functional_call(dis, frozen, (x_rec,))  # (B, H)
+    frozen |= {n: b.clone() for n, b in dis.named_buffers()}
+    _, h_pair = functional_call(dis, frozen, (torch.cat([x, x_rec]),))  # (2B, H)
     L = dvaan_losses(
         x=x,
         y=y,
@@ -100,8 +104,8 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
         prior_mean=prior_mean,
         x_rec=x_rec,
         logits=logits,
-        h_real=h[:b],
-        h_rec=h_rec,
+        h_real=h_pair[:b],
+        h_rec=h_pair[b:],
         class_weight=class_weight,
         recon=cfg.recon,
     )

@@ -115,7 +115,7 @@ def _fake_state():
                         "ratio": r,
                     }
                 )
-    machine = run.machine_info(run.torch.device("cpu"))
+    machine = report.machine_info(run.torch.device("cpu"), ROOT)
     config = {
         "device": "cpu",
         "seeds": [0, 1],
@@ -166,7 +166,8 @@ def test_plan_epochs_splits_the_budget():
     def fake_fit(name, setup, seed, Xc, yc, Xs, ys):
         return {"fit_s": cost[name] * 2 * len(yc) / 100, "score_s": 0.0}, None
 
-    data = (np.zeros((100, 1)), np.zeros(100), np.zeros((10, 1)), np.zeros(10))
+    y = np.zeros(100, dtype=np.int64)
+    data = (np.zeros((100, 1)), y, np.zeros((10, 1)), y[:10])
     cells = {
         ("table", "big", "1:5"): (["big"], 1),
         ("table", "small", "1:5"): (["small"], 1),
@@ -175,7 +176,7 @@ def test_plan_epochs_splits_the_budget():
     run.fit_one = fake_fit
     try:
         epochs = run.plan_epochs(
-            cells, lambda e, d: SETUP, 220 / 0.9, 5, lambda c: data, lambda *a: None
+            cells, lambda e, d: SETUP, 220 / 0.85, 5, lambda c: data, lambda *a: None
         )
     finally:
         run.fit_one = original
@@ -186,7 +187,7 @@ def test_plan_epochs_splits_the_budget():
     run.fit_one = fake_fit
     try:
         epochs = run.plan_epochs(
-            cells, lambda e, d: SETUP, 40 / 0.9, 5, lambda c: data, lambda *a: None
+            cells, lambda e, d: SETUP, 40 / 0.85, 5, lambda c: data, lambda *a: None
         )
     finally:
         run.fit_one = original
