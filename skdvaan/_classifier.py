@@ -784,7 +784,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # object.__getstate__ returns the live __dict__: copy it before
+        # swapping in CPU weights, or pickling would move the model itself.
+        state = dict(super().__getstate__())
         module = state.get("module_")
         if module is not None and next(module.parameters()).device.type != "cpu":
             # Pickles always hold CPU tensors, so they load without a GPU.

@@ -1,7 +1,7 @@
 """The ``skdvaan`` command: a demo on bundled data, and resampling of tables.
 
-Heavy imports (torch, pandas, scikit-learn) happen inside the commands so that
-``skdvaan --help`` answers at once.
+pandas, scikit-learn and matplotlib are imported inside the commands that use
+them, so that ``--help`` costs no more than importing the package.
 """
 
 import argparse
@@ -9,10 +9,11 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
+
+from . import __version__
 
 PROG = "skdvaan"
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -53,23 +54,6 @@ def main(argv=None):
         return 130
 
 
-def _version():
-    from . import __version__
-
-    return f"{PROG} {__version__}"
-
-
-class _VersionAction(argparse.Action):
-    # argparse's own "version" action needs the string up front, which would
-    # import torch for every --help.
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, **kwargs)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(_version())
-        parser.exit()
-
-
 def _build_parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -80,7 +64,9 @@ def _build_parser():
             "CSV or Parquet file with generated boundary samples."
         ),
     )
-    parser.add_argument("--version", action=_VersionAction, help="print the version")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -260,6 +246,8 @@ def _read_table(path):
 def _check_table(df, target):
     from pandas.api.types import is_numeric_dtype
 
+    if len(df) == 0:
+        raise CLIError("the file has no rows")
     names = [str(c) for c in df.columns]
     if target not in names:
         raise CLIError(
@@ -330,20 +318,20 @@ def _cast_like(values, column):
 
 
 def _write_table(df, path):
-    # Write next to the target, then rename: a failed run leaves no half file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".skdvaan-", suffix=path.suffix)
-    os.close(fd)
+    # Write beside the target, then rename: a failed run leaves no half file.
+    # The temporary name ends like the real one, so pandas infers the same
+    # compression (.csv.gz) from it.
+    tmp = path.with_name(f".skdvaan-{os.getpid()}-{path.name}")
     try:
         if _is_parquet(path):
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False)
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise CLIError(f"cannot write {path}: {_one_line(exc)}") from None
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        tmp.unlink(missing_ok=True)
 
 
 def _print_warnings(caught):

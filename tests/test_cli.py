@@ -57,6 +57,7 @@ def test_resample_balances_and_keeps_original_rows(tmp_path, csv, table, capsys)
     assert list(res.columns) == list(table.columns)
     assert res.dtypes.equals(pd.read_csv(csv).dtypes)
     assert res["label"].value_counts().to_dict() == {"no": 40, "yes": 40}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
     # The input's rows come first, byte for byte.
     src_lines = csv.read_text().splitlines()
     assert out.read_text().splitlines()[: len(src_lines)] == src_lines
@@ -91,6 +92,13 @@ def test_resample_parquet_keeps_dtypes(tmp_path, table):
     pd.testing.assert_frame_equal(res.iloc[: len(table)], table)
 
 
+def test_resample_compressed_csv(tmp_path, csv):
+    out = tmp_path / "out.csv.gz"
+    assert _resample(csv, out) == 0
+    assert out.read_bytes()[:2] == b"\x1f\x8b"  # gzip, inferred from the name
+    assert len(pd.read_csv(out)) == 2 * N_MAJORITY
+
+
 def test_resample_overwrites_with_force(tmp_path, csv):
     out = tmp_path / "out.csv"
     out.write_text("old\n")
@@ -102,6 +110,7 @@ def test_resample_overwrites_with_force(tmp_path, csv):
     "name, edit, expected",
     [
         ("constant target", lambda df: df.assign(label="no"), "one class"),
+        ("no rows", lambda df: df.iloc[:0], "no rows"),
         (
             "NaN feature",
             lambda df: df.assign(f2=df["f2"].where(df.index > 2)),
