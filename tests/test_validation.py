@@ -204,7 +204,9 @@ def test_early_stopping_split_too_small(data, no_training):
     X, _ = data
     # 10 + 3 samples: a 10 % split holds 1.3 samples for 2 classes.
     with pytest.raises(ValueError, match="early_stopping needs a stratified"):
-        tiny(early_stopping=True).fit(X[:13], np.r_[[0] * 10, [1] * 3])
+        tiny(early_stopping=True, validation_fraction=0.1).fit(
+            X[:13], np.r_[[0] * 10, [1] * 3]
+        )
     # A class of one sample cannot be in both the training and validation set.
     with pytest.raises(ValueError, match="smallest class has 1 samples"):
         tiny(early_stopping=True).fit(X[:31], np.r_[[0] * 30, [1] * 1])
