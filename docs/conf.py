@@ -98,3 +98,6 @@ def _unlink_foreign_refs(app, what, name, obj, options, lines):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _unlink_foreign_refs)
+
+# The benchmark tables are included as the scripts wrote them, starting at "##".
+suppress_warnings = ["myst.header"]
