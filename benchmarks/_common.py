@@ -106,6 +106,8 @@ def machine_info(device="cpu"):
         except PackageNotFoundError:
             libs[name] = "not installed"
     libs["skdvaan"] = skdvaan.__version__
+    # Defaults change while they are tuned: each result says which it used.
+    defaults = skdvaan.DVAANClassifier().get_params()
     info = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "host": platform.node(),
@@ -118,24 +120,42 @@ def machine_info(device="cpu"):
         "skdvaan_commit": _git_commit(),
         "torch_threads": torch.get_num_threads(),
         "device": str(device),
+        "dvaan_defaults": {k: _plain(v) for k, v in defaults.items()},
     }
     if str(device).startswith("cuda") and torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(torch.device(device))
     return info
 
 
+def _plain(value):
+    return (
+        value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+    )
+
+
 def machine_line(info):
     """One-line summary of :func:`machine_info` for the markdown output."""
     libs = info["libraries"]
     parts = [
-        f"{info['cpu']} ({info['cpu_count']} logical CPUs, load average at start "
-        f"{info['load_average_at_start'][0]})",
+        f"{info['cpu']} ({info['cpu_count']} logical CPUs, 1-min load average "
+        f"{info['load_average_at_start'][0]} at start"
+        + (
+            f", {info['load_average_at_end'][0]} at end)"
+            if "load_average_at_end" in info
+            else ")"
+        ),
         f"{info['torch_threads']} torch thread(s)",
         f"device {info['device']}" + (f" ({info['gpu']})" if "gpu" in info else ""),
         f"Python {info['python']}",
         ", ".join(f"{k} {v}" for k, v in libs.items()),
         f"commit {info['skdvaan_commit']}",
     ]
+    if "dvaan_defaults" in info:
+        keys = ("augmentation_ratio", "class_weight", "validation_fraction", "mu")
+        d = info["dvaan_defaults"]
+        parts.append(
+            "DVAANClassifier defaults: " + ", ".join(f"{k}={d[k]}" for k in keys)
+        )
     return "; ".join(parts)
 
 
@@ -193,13 +213,16 @@ def write_results(name, args, *, tables, records, machine, wall_time, notes=()):
     Quick runs get a ``_quick`` suffix so they never overwrite full runs.
     """
     stem = name + ("_quick" if getattr(args, "quick", False) else "")
+    machine = dict(machine, load_average_at_end=[round(v, 2) for v in os.getloadavg()])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cmd = command_line()
     payload = {
         "benchmark": name,
         "command": cmd,
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "args": {
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
         "machine": machine,
         "wall_time_s": round(wall_time, 1),
         "notes": list(notes),
@@ -212,7 +235,7 @@ def write_results(name, args, *, tables, records, machine, wall_time, notes=()):
         f"## {name}{' (quick)' if args.quick else ''}\n",
         f"Command: `{cmd}`\n",
         f"Machine: {machine_line(machine)}\n",
-        f"Date: {machine['date']}; wall time: {wall_time:.0f} s\n",
+        f"Started: {machine['date']}; wall time: {wall_time:.0f} s\n",
     ]
     md += [f"{note}\n" for note in notes]
     for title, table in tables:
@@ -252,6 +275,13 @@ class WarningCounter(warnings.catch_warnings):
             out[key] = out.get(key, 0) + 1
         return out
 
+    def messages(self):
+        """The first message of each warning category (for the JSON records)."""
+        out = {}
+        for w in self.log:
+            out.setdefault(w.category.__name__, f"{w.filename}:{w.lineno}: {w.message}")
+        return out
+
 
 def format_warnings(counts):
     return ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())) or "-"
@@ -264,7 +294,9 @@ def _subsample_minority(X, y, positive, ratio, seed):
     from skdvaan.datasets import make_imbalance_pair
 
     negatives = [c for c in np.unique(y) if c != positive]
-    return make_imbalance_pair(X, y, positive, negatives, ratio=ratio, random_state=seed)
+    return make_imbalance_pair(
+        X, y, positive, negatives, ratio=ratio, random_state=seed
+    )
 
 
 def tabular_datasets(seed, *, quick=False, large=False):

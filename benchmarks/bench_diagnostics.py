@@ -12,10 +12,10 @@ real minority sample (copies of training rows would show as distance 0).
     python benchmarks/bench_diagnostics.py --plot
 """
 
+import re
 import warnings
 
 import _common
-import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
@@ -28,7 +28,9 @@ def _report(name, clf, X, y, args, records, tables):
     t = _common.Timer()
     with warnings.catch_warnings(record=True) as log:
         warnings.simplefilter("always", BoundarySamplingWarning)
-        report = boundary_report(clf, X, y, n_samples=args.n_samples, random_state=args.seed)
+        report = boundary_report(
+            clf, X, y, n_samples=args.n_samples, random_state=args.seed
+        )
     fallback = [str(w.message) for w in log if w.category is BoundarySamplingWarning]
     elapsed = t()
     title = (
@@ -54,8 +56,10 @@ def _report(name, clf, X, y, args, records, tables):
 
         ax = plot_boundary_report(report)
         ax.set_title(name)
-        stem = name.split(":")[0].replace(" ", "_")
-        path = args.out / f"bench_diagnostics_{stem}{'_quick' if args.quick else ''}.png"
+        stem = re.sub(r"[^A-Za-z0-9]+", "_", name.split(" (")[0]).strip("_")
+        path = (
+            args.out / f"bench_diagnostics_{stem}{'_quick' if args.quick else ''}.png"
+        )
         ax.figure.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(ax.figure)
         print(f"Wrote {path}")
@@ -78,6 +82,7 @@ def _fmt(v):
 
 def run(args):
     timer = _common.Timer()
+    machine = _common.machine_info()  # at the start: load average
     records, tables = [], []
 
     X, y = load_breast_cancer(return_X_y=True)
@@ -119,7 +124,7 @@ def run(args):
         args,
         tables=tables,
         records=records,
-        machine=_common.machine_info(),
+        machine=machine,
         wall_time=timer(),
         notes=notes,
     )

@@ -98,8 +98,12 @@ def train_cnn(X, y, *, balanced_batches, epochs, device, seed):
             X, y, test_size=0.1, stratify=y, random_state=rng
         )
     cfg = NetworkConfig(
-        n_features=X.shape[1], n_classes=2, latent_dim=32, hidden=(128, 64),
-        input_shape=SHAPE, output="sigmoid",
+        n_features=X.shape[1],
+        n_classes=2,
+        latent_dim=32,
+        hidden=(128, 64),
+        input_shape=SHAPE,
+        output="sigmoid",
     )
     torch.manual_seed(seed)
     net = Discriminator(cfg).to(device).train()
@@ -109,7 +113,9 @@ def train_cnn(X, y, *, balanced_batches, epochs, device, seed):
     if balanced_batches:
         loss_fn = torch.nn.CrossEntropyLoss()
         draw = torch.utils.data.WeightedRandomSampler(
-            torch.as_tensor(class_w[y]), num_samples=len(y), replacement=True,
+            torch.as_tensor(class_w[y]),
+            num_samples=len(y),
+            replacement=True,
             generator=torch.Generator().manual_seed(seed),
         )
     else:
@@ -123,7 +129,8 @@ def train_cnn(X, y, *, balanced_batches, epochs, device, seed):
     for _ in range(epochs):
         n_epochs += 1
         order = (
-            torch.as_tensor(list(draw)) if balanced_batches
+            torch.as_tensor(list(draw))
+            if balanced_batches
             else torch.randperm(len(y), generator=gen)
         ).to(device)
         total, steps = 0.0, 0
@@ -135,7 +142,7 @@ def train_cnn(X, y, *, balanced_batches, epochs, device, seed):
             loss = loss_fn(net(X_t[idx])[0], y_t[idx])
             loss.backward()
             opt.step()
-            total, steps = total + float(loss), steps + 1
+            total, steps = total + loss.item(), steps + 1
         if early:
             score = roc_auc_score(y_val, _predict(net, X_val, device))
             no_improve = 0 if score > best + 1e-4 else no_improve + 1
@@ -156,8 +163,10 @@ def run(args):
     timer = _common.Timer()
     device = torch.device(
         ("cuda" if torch.cuda.is_available() else "cpu")
-        if args.device == "auto" else args.device
+        if args.device == "auto"
+        else args.device
     )
+    machine = _common.machine_info(device)  # at the start: load average
     ratios = args.ratios or (["1:5", "1:20"] if args.quick else list(RATIOS))
     max_train = None if args.full else args.max_train
     max_test = 500 if args.quick else None
@@ -180,15 +189,21 @@ def run(args):
                 with _common.WarningCounter() as wc:
                     if method == "DVAAN":
                         clf = DVAANClassifier(
-                            input_shape=SHAPE, max_iter=args.epochs, device=str(device),
+                            input_shape=SHAPE,
+                            max_iter=args.epochs,
+                            device=str(device),
                             random_state=args.seed,
                         ).fit(X, y)
                         fit_s, n_epochs = t(), clf.n_iter_
                         score = clf.decision_function(X_test)
                     else:
                         net, n_epochs = train_cnn(
-                            X, y, balanced_batches=method.endswith("batches"),
-                            epochs=args.epochs, device=device, seed=args.seed,
+                            X,
+                            y,
+                            balanced_batches=method.endswith("batches"),
+                            epochs=args.epochs,
+                            device=device,
+                            seed=args.seed,
                         )
                         fit_s = t()
                         score = _predict(net, X_test, device)
@@ -204,6 +219,7 @@ def run(args):
                     "epochs_run": int(n_epochs),
                     "fit_s": fit_s,
                     "warnings": wc.counts(),
+                    "warning_messages": wc.messages(),
                 }
                 records.append(rec)
                 rows.append(
@@ -220,10 +236,11 @@ def run(args):
                     }
                 )
                 print(rows[-1], flush=True)
+    train_note = "complete" if max_train is None else f"at most {max_train} images"
+    test_note = "complete" if max_test is None else f"subsampled to {max_test}"
     notes = [
-        f"Training pairs {'complete' if max_train is None else f'subsampled (stratified) to at most {max_train} images'}; "  # noqa: E501
-        f"test pairs {'complete' if max_test is None else f'subsampled to {max_test}'}; "
-        f"at most {args.epochs} epochs; one seed ({args.seed}).",
+        f"Training pairs: {train_note} (stratified subsample); test pairs: "
+        f"{test_note}; at most {args.epochs} epochs; one seed ({args.seed}).",
     ]
     notes += [f"Skipped: {s}" for s in skipped]
     _common.write_results(
@@ -231,7 +248,7 @@ def run(args):
         args,
         tables=[("Test AUC on the image pairs", _common.markdown_table(rows))],
         records=records,
-        machine=_common.machine_info(device),
+        machine=machine,
         wall_time=timer(),
         notes=notes,
     )
@@ -242,7 +259,9 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--epochs", type=int, default=None, help="epoch budget")
     parser.add_argument(
-        "--max-train", type=int, default=2000,
+        "--max-train",
+        type=int,
+        default=2000,
         help="stratified subsample of each training pair (ignored with --full)",
     )
     parser.add_argument("--full", action="store_true", help="every training image")

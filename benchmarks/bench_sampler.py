@@ -98,11 +98,14 @@ def cv_benchmark(args, n_splits, n_repeats):
                             "fit_time": [],
                             "n_after_resampling": [],
                             "warnings": {},
+                            "warning_messages": {},
                             "errors": [],
                         },
                     )
                     for k, v in wc.counts().items():
                         rec["warnings"][k] = rec["warnings"].get(k, 0) + v
+                    for k, v in wc.messages().items():
+                        rec["warning_messages"].setdefault(k, v)
                     if error is not None:
                         rec["errors"].append(f"fold {fold}: {error}")
                         continue
@@ -148,7 +151,11 @@ def speed_benchmark(args):
     sampler = None
     for n in sizes:
         X, y = make_classification(
-            n_samples=n, n_features=20, weights=[0.9], flip_y=0.01, random_state=args.seed
+            n_samples=n,
+            n_features=20,
+            weights=[0.9],
+            flip_y=0.01,
+            random_state=args.seed,
         )
         sampler = DVAANSampler(random_state=args.seed)
         t = _common.Timer()
@@ -164,6 +171,7 @@ def speed_benchmark(args):
             "early_stopping": est.validation_scores_ is not None,
             "mean_epoch_s": float(np.mean([h["time"] for h in est.history_])),
             "warnings": wc.counts(),
+            "warning_messages": wc.messages(),
         }
         records.append({"part": "fit_resample", **rec})
         fit_rows.append(
@@ -188,7 +196,9 @@ def speed_benchmark(args):
                 warnings.simplefilter("always", BoundarySamplingWarning)
                 X_new, _ = est.sample(n, kind=kind, random_state=args.seed)
             elapsed = t()
-            fallback = [str(w.message) for w in log if w.category is BoundarySamplingWarning]
+            fallback = [
+                str(w.message) for w in log if w.category is BoundarySamplingWarning
+            ]
             rec = {
                 "kind": kind,
                 "n_samples": n,
@@ -213,11 +223,13 @@ def speed_benchmark(args):
 
 def run(args):
     timer = _common.Timer()
+    machine = _common.machine_info()  # at the start: load average
     n_splits, n_repeats = (3, 1) if args.quick else (args.folds, args.repeats)
     records, rows = [], []
     if not args.skip_cv:
         records, rows = cv_benchmark(args, n_splits, n_repeats)
     speed_records, fit_rows, gen_rows = speed_benchmark(args)
+    sizes = [r["n"] for r in speed_records if r["part"] == "fit_resample"]
     tables = []
     if rows:
         tables.append(
@@ -228,10 +240,15 @@ def run(args):
             )
         )
     tables += [
-        ("DVAANSampler().fit_resample time (make_classification)",
-         _common.markdown_table(fit_rows)),
-        (f"Generation throughput of sample() on the CPU (model from n={fit_rows[-1]['n (20 features, 1:9)']})",  # noqa: E501
-         _common.markdown_table(gen_rows)),
+        (
+            "DVAANSampler().fit_resample time (make_classification)",
+            _common.markdown_table(fit_rows),
+        ),
+        (
+            f"Generation throughput of sample() on the CPU (model fitted on "
+            f"n={sizes[-1]})",
+            _common.markdown_table(gen_rows),
+        ),
     ]
     notes = [
         "Scores are mean ± std over the folds. `resample s`: mean fit_resample time "
@@ -244,7 +261,7 @@ def run(args):
         args,
         tables=tables,
         records={"cv": records, "speed": speed_records},
-        machine=_common.machine_info(),
+        machine=machine,
         wall_time=timer(),
         notes=notes,
     )
@@ -258,7 +275,9 @@ def main():
         "--large", action="store_true", help="add a 100,000-row make_classification set"
     )
     parser.add_argument(
-        "--datasets", nargs="*", help="run only data sets whose name contains one of these"
+        "--datasets",
+        nargs="*",
+        help="run only data sets whose name contains one of these",
     )
     parser.add_argument(
         "--skip-cv", action="store_true", help="only the fit_resample/sample timings"

@@ -184,7 +184,8 @@ def boundary_report(
         dist, _ = _nearest_distances(clf._transform(X_gen), Z_real)
         rows[name] = _summary(clf.predict_proba(X_gen)[:, k], dist, threshold)
     report = pd.DataFrame.from_dict(rows, orient="index")
-    report.attrs["target_class"] = target_class
+    # A plain Python scalar: attrs are shown to people and written to JSON.
+    report.attrs["target_class"] = getattr(target_class, "item", lambda: target_class)()
     report.attrs["real_nn_dist_median"] = threshold
     return report
 
@@ -236,7 +237,7 @@ def plot_boundary_report(report, ax=None):
     ax.set_yticks(pos, labels)
     ax.set_xlim(0, 1)
     target = report.attrs.get("target_class")
-    what = "target class" if target is None else f"class {target!r}"
+    what = "target class" if target is None else f"class {target}"
     ax.set_xlabel(f"Discriminator probability of {what} (10%-90% range, median)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")
     return ax

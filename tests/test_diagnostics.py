@@ -62,6 +62,7 @@ def test_report_rows_columns_and_values(fitted):
     assert np.all((probas >= 0) & (probas <= 1))
     assert np.all(np.diff(probas, axis=1) >= 0)  # quantiles are ordered
     assert report.attrs["target_class"] == 1
+    assert type(report.attrs["target_class"]) is int  # not np.int64: shown to people
     assert report.attrs["real_nn_dist_median"] > 0
 
 
