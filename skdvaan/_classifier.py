@@ -524,7 +524,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
-    def _transform(self, X):
+    def _validate_X(self, X):
         check_is_fitted(self)
         X, _ = _base.flatten_images(X, self.input_shape_)
         X = validate_data(
@@ -534,16 +534,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32],
         )
-        X = _base.densify(X)
+        return _base.densify(X)
+
+    def _scale(self, X):
         if self.input_shape_ is None:
             X = self.scaler_.transform(X)
         else:
             X = X / self.pixel_scale_
         return _base.to_float32(X)
 
+    def _transform(self, X):
+        """Validated and scaled input, as the networks see it."""
+        return self._scale(self._validate_X(X))
+
     def _logits(self, X):
-        X = self._transform(X)
-        return predict_logits(self.module_, X, device=self.device_)
+        X = self._validate_X(X)
+        # Scaling runs per batch, so a million rows need no scaled copy.
+        return predict_logits(self.module_, X, device=self.device_, prepare=self._scale)
 
     def decision_function(self, X):
         """Discriminator logits.
@@ -609,8 +616,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Posterior means; each class's codes gather around its prior mean
             in ``latent_means_``.
         """
-        X = self._transform(X)
-        return encode_latent(self.module_, X, device=self.device_)
+        X = self._validate_X(X)
+        return encode_latent(self.module_, X, device=self.device_, prepare=self._scale)
 
     # ------------------------------------------------------------- generate
 

@@ -162,7 +162,23 @@ def refresh_boundary(module, directions, counts, ratio, generator, batch_size):
 
 
 @torch.no_grad()
-def predict_logits(module, X, *, device, batch_size=4096):
+def _run_batched(net, X, *, n_out, device, dtype, prepare, batch_size):
+    """``net`` over ``X`` in batches, written into one preallocated array.
+
+    ``prepare`` (e.g. scaling) runs per batch too, so memory beyond the input
+    and the output stays at one batch's worth.
+    """
+    out = np.empty((X.shape[0], n_out), dtype=np.float64)
+    for start in range(0, X.shape[0], batch_size):
+        xb = X[start : start + batch_size]
+        if prepare is not None:
+            xb = prepare(xb)
+        xb = torch.as_tensor(xb, device=device, dtype=dtype)
+        out[start : start + batch_size] = net(xb).double().cpu().numpy()
+    return out
+
+
+def predict_logits(module, X, *, device, prepare=None, batch_size=4096):
     """Discriminator logits on a numpy array, in eval mode and in batches.
 
     On the CPU the discriminator runs in float64: float32 matrix products
@@ -175,29 +191,36 @@ def predict_logits(module, X, *, device, batch_size=4096):
         dis, dtype = copy.deepcopy(dis).double(), torch.float64
     was_training = dis.training
     dis.eval()
-    out = []
-    for start in range(0, X.shape[0], batch_size):
-        xb = torch.as_tensor(X[start : start + batch_size], device=device, dtype=dtype)
-        out.append(dis(xb)[0].double().cpu())
-    dis.train(was_training)
-    if not out:
-        return np.empty((0, module.cfg.n_classes), dtype=np.float64)
-    return torch.cat(out).numpy()
+    try:
+        return _run_batched(
+            lambda xb: dis(xb)[0],
+            X,
+            n_out=module.cfg.n_classes,
+            device=device,
+            dtype=dtype,
+            prepare=prepare,
+            batch_size=batch_size,
+        )
+    finally:
+        dis.train(was_training)
 
 
-@torch.no_grad()
-def encode_latent(module, X, *, device, batch_size=4096):
+def encode_latent(module, X, *, device, prepare=None, batch_size=4096):
     """Posterior means of the encoder on a numpy array, in batches."""
     was_training = module.training
     module.eval()
-    out = []
-    for start in range(0, X.shape[0], batch_size):
-        xb = torch.as_tensor(X[start : start + batch_size], device=device)
-        out.append(module.encoder(xb)[0].float().cpu())
-    module.train(was_training)
-    if not out:
-        return np.empty((0, module.cfg.latent_dim), dtype=np.float32)
-    return torch.cat(out).numpy()
+    try:
+        return _run_batched(
+            lambda xb: module.encoder(xb)[0],
+            X,
+            n_out=module.cfg.latent_dim,
+            device=device,
+            dtype=torch.float32,
+            prepare=prepare,
+            batch_size=batch_size,
+        ).astype(np.float32)
+    finally:
+        module.train(was_training)
 
 
 def train(module, directions, X, y, cfg, *, generator, device, val=None):
