@@ -777,13 +777,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         >>> from skdvaan import DVAANClassifier
         >>> clf = DVAANClassifier.load("model.skdvaan")  # doctest: +SKIP
         """
-        est = load_estimator(path, device=device)
-        if not isinstance(est, cls):
-            raise ValueError(
-                f"Cannot load skdvaan model from {path}: it holds a "
-                f"{type(est).__name__}; use {type(est).__name__}.load."
-            )
-        return est
+        return load_estimator(path, device=device, expected=cls)
 
     # ----------------------------------------------------------- plumbing
 

@@ -368,7 +368,7 @@ def _write_archive(fh, metadata, weights):
 # ------------------------------------------------------------------ loading
 
 
-def load_estimator(path, *, device="cpu"):
+def load_estimator(path, *, device="cpu", expected=None):
     """Load an estimator saved by :func:`save_estimator`.
 
     Nothing in the file is unpickled or evaluated. Every entry is checked,
@@ -383,6 +383,9 @@ def load_estimator(path, *, device="cpu"):
         Where to put the networks: ``"cpu"``, ``"auto"`` (a CUDA GPU when
         there is one), ``"cuda"`` or ``"cuda:N"``. The device the model was
         saved from is not reused, so files saved on a GPU load anywhere.
+    expected : type or None, default=None
+        The class the file must hold (the ``load`` classmethods pass their
+        own); ``None`` accepts either estimator.
 
     Returns
     -------
@@ -393,8 +396,9 @@ def load_estimator(path, *, device="cpu"):
     Raises
     ------
     ValueError
-        If the file is not a valid skdvaan model file. The message starts
-        with ``"Cannot load skdvaan model from {path}:"`` and says why.
+        If the file is not a valid skdvaan model file, or does not hold an
+        ``expected`` estimator. The message starts with ``"Cannot load skdvaan
+        model from {path}:"`` and says why.
     OSError
         If the file cannot be read (``FileNotFoundError``, for instance).
 
@@ -431,6 +435,12 @@ def load_estimator(path, *, device="cpu"):
         raise ValueError(f"Cannot load skdvaan model from {where}: {exc}") from None
     except _Invalid as exc:
         raise ValueError(f"Cannot load skdvaan model from {where}: {exc}") from None
+    if expected is not None and not isinstance(est, expected):
+        name = type(est).__name__
+        raise ValueError(
+            f"Cannot load skdvaan model from {where}: it holds a {name}; use "
+            f"{name}.load."
+        )
     saved = meta["versions"].get("skdvaan")
     if saved != _skdvaan_version():
         warnings.warn(

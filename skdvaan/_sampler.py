@@ -189,13 +189,7 @@ class DVAANSampler(BaseOverSampler):
         >>> from skdvaan import DVAANSampler
         >>> sampler = DVAANSampler.load("sampler.skdvaan")  # doctest: +SKIP
         """
-        est = load_estimator(path, device=device)
-        if not isinstance(est, cls):
-            raise ValueError(
-                f"Cannot load skdvaan model from {path}: it holds a "
-                f"{type(est).__name__}; use {type(est).__name__}.load."
-            )
-        return est
+        return load_estimator(path, device=device, expected=cls)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
