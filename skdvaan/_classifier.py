@@ -566,7 +566,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             For two classes, the log-odds of ``classes_[1]``; otherwise one
             logit per class.
         """
-        logits = self._logits(X).astype(np.float64)
+        logits = self._logits(X)
         if logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         return logits
@@ -584,7 +584,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return _softmax(self._logits(X).astype(np.float64))
+        return _softmax(self._logits(X))
 
     def predict(self, X):
         """Predict class labels.
