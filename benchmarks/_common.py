@@ -52,6 +52,20 @@ def make_parser(description):
     return parser
 
 
+def add_cv_arguments(parser):
+    """Options of the repeated-CV benchmarks on the offline tabular sets."""
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--large", action="store_true", help="add a 100,000-row make_classification set"
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="*",
+        help="run only data sets whose name contains one of these",
+    )
+
+
 def limit_threads(n_threads):
     """Cap torch's and the BLAS libraries' thread pools at ``n_threads``."""
     global _thread_limits

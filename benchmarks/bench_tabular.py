@@ -174,16 +174,7 @@ def summarise(records, n_splits):
 
 def main():
     parser = _common.make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument(
-        "--large", action="store_true", help="add a 100,000-row make_classification set"
-    )
-    parser.add_argument(
-        "--datasets",
-        nargs="*",
-        help="run only data sets whose name contains one of these",
-    )
+    _common.add_cv_arguments(parser)
     parser.add_argument("--methods", nargs="*", help="run only these methods")
     parser.add_argument(
         "--name", default="bench_tabular", help="stem of the results files"
