@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 import torch
 
+from .._common import _cpu_model
 from .methods import PAPER_METHODS, PRACTITIONER_METHODS, VAE_METHODS
 
 COLUMNS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
@@ -359,12 +360,7 @@ def machine_info(device, repo_root):
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if "model name" in ln)
-    except (OSError, StopIteration):
-        pass
+    cpu = _cpu_model()
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "platform": platform.platform(),
