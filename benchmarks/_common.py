@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -88,6 +89,11 @@ def _cpu_model():
 
 
 def _git_commit():
+    """Short commit of the checkout, and whether ``skdvaan/`` had local changes.
+
+    Both go into the JSON records (provenance); the markdown pages, written for
+    users, show neither.
+    """
     try:
         out = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
@@ -102,9 +108,8 @@ def _git_commit():
             timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    commit = out.stdout.strip() or "unknown"
-    return commit + ("+dirty(skdvaan/)" if dirty.stdout.strip() else "")
+        return None, None
+    return out.stdout.strip() or None, bool(dirty.stdout.strip())
 
 
 def machine_info(device="cpu"):
@@ -122,6 +127,7 @@ def machine_info(device="cpu"):
     libs["skdvaan"] = skdvaan.__version__
     # Defaults change while they are tuned: each result says which it used.
     defaults = skdvaan.DVAANClassifier().get_params()
+    commit, modified = _git_commit()
     info = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "host": platform.node(),
@@ -131,7 +137,8 @@ def machine_info(device="cpu"):
         "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
         "python": platform.python_version(),
         "libraries": libs,
-        "skdvaan_commit": _git_commit(),
+        "skdvaan_commit": commit,
+        "skdvaan_tree_modified": modified,
         "torch_threads": torch.get_num_threads(),
         "device": str(device),
         "dvaan_defaults": {k: _plain(v) for k, v in defaults.items()},
@@ -148,21 +155,21 @@ def _plain(value):
 
 
 def machine_line(info):
-    """One-line summary of :func:`machine_info` for the markdown output."""
+    """One-line summary of :func:`machine_info` for the markdown output.
+
+    Hardware, load, threads and library versions: what a reader needs to judge
+    the timings. Host names, paths and the commit stay in the JSON.
+    """
     libs = info["libraries"]
+    load = f"1-min load average {info['load_average_at_start'][0]} at start"
+    if "load_average_at_end" in info:
+        load += f", {info['load_average_at_end'][0]} at end"
     parts = [
-        f"{info['cpu']} ({info['cpu_count']} logical CPUs, 1-min load average "
-        f"{info['load_average_at_start'][0]} at start"
-        + (
-            f", {info['load_average_at_end'][0]} at end)"
-            if "load_average_at_end" in info
-            else ")"
-        ),
+        f"{info['cpu']} ({info['cpu_count']} logical CPUs, {load})",
         f"{info['torch_threads']} torch thread(s)",
-        f"device {info['device']}" + (f" ({info['gpu']})" if "gpu" in info else ""),
+        f"device {info['device']}" + (f" ({info['gpu']})" if info.get("gpu") else ""),
         f"Python {info['python']}",
         ", ".join(f"{k} {v}" for k, v in libs.items()),
-        f"commit {info['skdvaan_commit']}",
     ]
     if "dvaan_defaults" in info:
         keys = ("augmentation_ratio", "class_weight", "validation_fraction", "mu")
@@ -199,14 +206,56 @@ def markdown_table(rows, columns=None):
     return "\n".join(lines) + "\n"
 
 
-def command_line():
-    """The command that ran this script, relative to the repository root."""
+def display_path(path, placeholder="PATH"):
+    """``path`` as a results page may show it: never an absolute path.
+
+    Inside the checkout it is relative to the repository root; elsewhere it
+    becomes ``placeholder`` (the folder names of one machine mean nothing to a
+    reader, and they leak the layout of that machine).
+    """
+    path = Path(path)
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT)) or "."
+    except ValueError:
+        return placeholder
+
+
+def display_args(argv):
+    """Command-line arguments with every absolute path made displayable.
+
+    ``--data-home /srv/data`` becomes ``--data-home DATA_HOME``: the option's
+    name stands for the folder, as in a usage line.
+    """
+    out, option = [], None
+    for arg in argv:
+        name, eq, value = arg.partition("=")
+        if arg.startswith("--") and eq:
+            label = name.lstrip("-").replace("-", "_").upper()
+            out.append(f"{name}={display_path(value, label)}")
+        elif os.path.isabs(arg):
+            label = option.lstrip("-").replace("-", "_").upper() if option else "PATH"
+            out.append(display_path(arg, label))
+        else:
+            out.append(arg)
+        option = arg if arg.startswith("-") and not eq else None
+    return out
+
+
+def command_line(module=None):
+    """The command that ran this script, relative to the repository root.
+
+    ``module`` names a ``python -m`` entry point instead of the script path.
+    """
+    if module is not None:
+        return " ".join(["python", "-m", module, *display_args(sys.argv[1:])])
     script = Path(sys.argv[0]).resolve()
     try:
         script = script.relative_to(REPO_ROOT)
     except ValueError:
-        pass
-    return " ".join(["python", str(script), *sys.argv[1:]])
+        script = Path(script.name)
+    return " ".join(["python", str(script), *display_args(sys.argv[1:])])
 
 
 class Timer:
@@ -235,7 +284,8 @@ def write_results(name, args, *, tables, records, machine, wall_time, notes=()):
         "benchmark": name,
         "command": cmd,
         "args": {
-            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+            k: display_path(v, k.upper()) if isinstance(v, Path) else v
+            for k, v in vars(args).items()
         },
         "machine": machine,
         "wall_time_s": round(wall_time, 1),
@@ -249,16 +299,25 @@ def write_results(name, args, *, tables, records, machine, wall_time, notes=()):
         f"## {name}{' (quick)' if args.quick else ''}\n",
         f"Command: `{cmd}`\n",
         f"Machine: {machine_line(machine)}\n",
-        f"Started: {machine['date']}; wall time: {wall_time:.0f} s\n",
+        # The date and the commit are provenance: they stay in the JSON.
+        f"Wall time: {wall_time:.0f} s\n",
     ]
     md += [f"{note}\n" for note in notes]
     for title, table in tables:
-        md.append(f"### {title}\n\n{table}")
+        md.append(f"### {title}\n\n{_warning_lines_as_notes(table)}")
     text = "\n".join(md)
     with open(out / f"{stem}.md", "w") as fh:
         fh.write(text)
     print(text)
     print(f"Wrote {out / stem}.json and .md")
+
+
+_RAW_WARNING = re.compile(r"^(\w+Warning): (.+)$", re.MULTILINE)
+
+
+def _warning_lines_as_notes(markdown):
+    """Turn a raw ``SomeWarning: message`` line into a sentence for readers."""
+    return _RAW_WARNING.sub(r"*Warning raised during this run (`\1`):* \2", markdown)
 
 
 def _json_default(obj):
@@ -290,10 +349,14 @@ class WarningCounter(warnings.catch_warnings):
         return out
 
     def messages(self):
-        """The first message of each warning category (for the JSON records)."""
+        """The first message of each warning category (for the JSON records).
+
+        Only the message: the file that raised it is an absolute path of the
+        machine that ran the benchmark, and it names library internals.
+        """
         out = {}
         for w in self.log:
-            out.setdefault(w.category.__name__, f"{w.filename}:{w.lineno}: {w.message}")
+            out.setdefault(w.category.__name__, str(w.message))
         return out
 
 

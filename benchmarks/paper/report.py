@@ -8,13 +8,13 @@ redraw a killed or finished run.
 import datetime
 import os
 import platform
-import subprocess
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import torch
 
-from .._common import _cpu_model
+from .._common import _cpu_model, _git_commit, display_args
 from .methods import PAPER_METHODS, PRACTITIONER_METHODS, VAE_METHODS
 
 COLUMNS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}
@@ -124,6 +124,35 @@ def _table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+_ABS_PATH = re.compile(r"(?<![\w.:/~])(?:/[^\s/:;,()'\"]+)+/?|[A-Za-z]:\\\S+")
+
+
+def display_command(command):
+    """``command`` with absolute paths replaced as in :func:`display_args`."""
+    return " ".join(display_args(command.split()))
+
+
+def display_note(note):
+    """A note as the results page shows it: whole, with no absolute paths.
+
+    Older runs stored the loader's error message, with the folders it searched;
+    the page says which data set was missing and how to supply it instead.
+    """
+    name, sep, _ = note.partition(" skipped: not found")
+    if sep:
+        return missing_data_note(name)
+    return _ABS_PATH.sub("PATH", note)
+
+
+def missing_data_note(name):
+    """Why a data set is absent from the tables, in one untruncated sentence."""
+    label = COLUMNS.get(name, name)
+    return (
+        f"{label} skipped: its files were not found. Pass `--data-home` or set "
+        "`SKDVAAN_DATA` (see benchmarks/paper/README.md)."
+    )
 
 
 def auc_table(records, setting, datasets, paper):
@@ -290,17 +319,20 @@ def markdown(state):
         if any(r["kind"] == "fig5" and r["dataset"] == d for r in records)
     ]
     info, cfg = state["machine"], state["config"]
+    gpu = f"GPU {info['gpu']}" if info.get("gpu") else "no GPU"
     out = [
         "# Paper reproduction (Guo et al., IJCAI 2019, Sec. 4)\n",
-        f"Command: `{state['command']}`\n",
-        f"Machine: {info['platform']}; CPU {info['cpu']} "
-        f"({info['cpu_count']} logical); "
-        f"GPU {info.get('gpu') or 'none'}; device {cfg['device']}; torch threads "
-        f"{info['torch_threads']}; load average at start {info['load_average']}\n",
+        f"Command: `{display_command(state['command'])}`\n",
+        # Hardware and versions only: the commit and the date stay in
+        # results.json, host names and folders nowhere.
+        f"Machine: CPU {info['cpu']} ({info['cpu_count']} logical CPUs); {gpu}; "
+        f"device {cfg['device']}; {info['torch_threads']} torch thread(s); "
+        f"1-min load average {info['load_average'][0]} at start; "
+        f"Python {info.get('python', 'unknown')}\n",
         "Libraries: "
         + ", ".join(f"{k} {v}" for k, v in info["libraries"].items())
         + "\n",
-        f"Started {info['date']}; wall time {state.get('wall_time_s', 0):.0f} s"
+        f"Wall time {state.get('wall_time_s', 0):.0f} s"
         f"{' (interrupted: partial results)' if state.get('interrupted') else ''}\n",
         f"Seeds: {cfg['seeds']}. Budget per cell: "
         + ", ".join(f"{k}: {v} epochs" for k, v in state["epochs"].items())
@@ -310,7 +342,7 @@ def markdown(state):
         f"{cfg['max_test']} (None: all); images pooled to "
         f"{cfg.get('image_size') or 'native'} pixels a side.\n",
     ]
-    out += [f"Note: {n}\n" for n in state.get("notes", [])]
+    out += [f"Note: {display_note(n)}\n" for n in state.get("notes", [])]
     out.append(
         "## Table 1: AUC (%), imbalance ratio 1:5 (positive vs one negative class)\n"
     )
@@ -351,15 +383,8 @@ def machine_info(device, repo_root):
     import skdvaan
 
     libs["skdvaan"] = skdvaan.__version__
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(repo_root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
+    # Provenance for results.json only; markdown() does not print it.
+    commit, modified = _git_commit()
     cpu = _cpu_model()
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -372,6 +397,7 @@ def machine_info(device, repo_root):
         "torch_threads": torch.get_num_threads(),
         "libraries": libs,
         "git_commit": commit,
+        "skdvaan_tree_modified": modified,
     }
 
 
@@ -385,6 +411,9 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+MIN_MU_EPOCHS = 3
 
 
 def plot_mu(records, path):
@@ -404,6 +433,22 @@ def plot_mu(records, path):
                 ep = np.arange(1, len(r["mu_curve"]) + 1)
                 ax.plot(ep, r["mu_curve"], marker="o", ms=3, label=f"seed {r['seed']}")
         ax.set_title(f"{COLUMNS[d]} {s}", fontsize=9)
+        n_epochs = max(
+            len(r["mu_curve"]) for r in runs if (r["dataset"], r["setting"]) == (d, s)
+        )
+        if n_epochs < MIN_MU_EPOCHS:
+            # One or two points say nothing about how mu moves: say so on the
+            # panel rather than let a dot pass for a curve.
+            ax.text(
+                0.5,
+                0.5,
+                f"{n_epochs} epoch(s) only:\ntoo short to show\nhow mu moves",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="0.3",
+            )
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("mu")
@@ -482,7 +527,7 @@ def plot_samples(rows, input_shape, path, title):
                     ax.imshow(img[0], cmap="gray", vmin=0, vmax=1)
                 else:
                     ax.imshow(img.transpose(1, 2, 0))
-        axes[i, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+        axes[i, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

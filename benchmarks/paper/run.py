@@ -41,6 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks._common import command_line  # noqa: E402
 from benchmarks.paper import report  # noqa: E402
 from benchmarks.paper.methods import (  # noqa: E402
     PAPER_METHODS,
@@ -106,7 +107,8 @@ def available(name, data_home=None):
         _raw(name, "train", data_home)
         _raw(name, "test", data_home)
     except (OSError, ValueError) as exc:
-        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        # Whole, for the log; the results page says it in its own words.
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     return None
 
 
@@ -321,7 +323,7 @@ def run(args):
     for d in args.datasets:
         why = available(d, args.data_home)
         if why:
-            notes.append(f"{d} skipped: not found ({why})")
+            notes.append(report.missing_data_note(d))
             log(f"SKIP {d}: {why}")
         else:
             datasets.append(d)
@@ -350,7 +352,7 @@ def run(args):
         "fig5_seeds": fig5_seeds,
     }
     state.update(
-        command="python -m benchmarks.paper.run " + " ".join(sys.argv[1:]),
+        command=command_line(module="benchmarks.paper.run"),
         machine=report.machine_info(device, REPO_ROOT),
         config=config,
         notes=notes,
