@@ -345,10 +345,11 @@ def test_to_dict_from_dict_round_trip(frame, y):
         lambda s: s["columns"][0].update(extra=1),
         lambda s: s["columns"][9].update(categories=[]),
         lambda s: s["columns"][9].update(class_allowed=[[True]]),
-        lambda s: s["scaler"].update(scale=[0.0] * 7),
-        lambda s: s["scaler"].update(mean=[1.0]),
+        lambda s: s["scaler"].update(scale_=[0.0] * 7),
+        lambda s: s["scaler"].update(mean_=[1.0]),
         lambda s: s.update(container="list"),
         lambda s: s.update(classes="0,1"),
+        lambda s: s["scaler"].update(extra=[1.0]),
     ],
 )
 def test_from_dict_refuses_bad_states(frame, y, tamper):
