@@ -17,6 +17,7 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))
 sys.path.insert(0, str(DOCS))
 
+import _results_numbers
 import torch
 from threadpoolctl import threadpool_limits
 
@@ -31,6 +32,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 shipped in a pip package (docs extra) and copied into
+    # _static/mathjax, so that a site built here renders its equations offline
+    # instead of showing raw TeX when the CDN cannot be reached.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     # Only for docs/changelog.rst, which includes the top-level CHANGELOG.md.
@@ -53,8 +58,40 @@ html_title = f"skdvaan {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    # Every top-level page fits in the navigation bar at 1400 px; none hides
+    # under "More".
+    "header_links_before_dropdown": 8,
+    "icon_links": [
+        {
+            "name": "Source repository",
+            "url": "https://github.com/skdvaan/skdvaan",
+            "icon": "fa-brands fa-github",
+            "type": "fontawesome",
+        }
+    ],
 }
-html_static_path = []
+html_context = {
+    "github_user": "skdvaan",
+    "github_repo": "skdvaan",
+    "github_version": "main",
+    "doc_path": "docs",
+}
+# Pages without sub-pages get no left sidebar: it would be an empty "Section
+# Navigation" box, and the wide tables need the room.
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "install",
+        "user_guide",
+        "trust",
+        "benchmarks",
+        "paper_results",
+        "changelog",
+    )
+}
+html_static_path = ["_static"]
+html_css_files = ["skdvaan.css"]
 
 GALLERY_FAST = os.environ.get("SKDVAAN_GALLERY_FAST") == "1"
 
@@ -67,7 +104,6 @@ sphinx_gallery_conf = {
     # Links from the API pages to the examples that use each object.
     "doc_module": ("skdvaan",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"skdvaan": None},
     "min_reported_time": 1,
 }
 if GALLERY_FAST:
@@ -98,6 +134,11 @@ def _unlink_foreign_refs(app, what, name, obj, options, lines):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _unlink_foreign_refs)
+
+
+# Numbers quoted in the prose (|tab-digits-dauc| ...) come from the same JSON
+# files as the tables they summarise.
+rst_prolog = _results_numbers.rst_prolog()
 
 # The benchmark tables are included as the scripts wrote them, starting at "##".
 suppress_warnings = ["myst.header"]
