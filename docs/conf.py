@@ -50,6 +50,9 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 default_role = "py:obj"
 
 autosummary_generate = True
+# "fit()", not "DVAANClassifier.fit()": the right sidebar is narrow, and the
+# class is the page's title.
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 

@@ -88,18 +88,22 @@ n_cols = 8
 
 
 def draw(clf):
+    # (row label, class, kind of sample)
     rows = [
-        ("5, core", clf.sample(n_cols, target_class=1, kind="core", random_state=0)),
-        ("5, boundary", clf.sample(n_cols, target_class=1, random_state=1)),
-        ("6, boundary", clf.sample(n_cols, target_class=0, random_state=2)),
-        ("6, core", clf.sample(n_cols, target_class=0, kind="core", random_state=3)),
+        ("5", 1, "core"),
+        ("5", 1, "boundary"),
+        ("6", 0, "boundary"),
+        ("6", 0, "core"),
     ]
     fig, axes = plt.subplots(len(rows), n_cols, figsize=(n_cols, len(rows) + 0.4))
-    for (label, (images, _)), ax_row in zip(rows, axes):
+    for seed, ((digit, target, kind), ax_row) in enumerate(zip(rows, axes)):
+        images, _ = clf.sample(
+            n_cols, target_class=target, kind=kind, random_state=seed
+        )
         for image, ax in zip(images, ax_row):
             ax.imshow(image.reshape(shape[1:]), cmap="gray_r", vmin=0, vmax=1)
             ax.set(xticks=[], yticks=[])
-        ax_row[0].set_ylabel(label, rotation=0, ha="right", va="center")
+        ax_row[0].set_ylabel(f"{digit}, {kind}", rotation=0, ha="right", va="center")
     fig.suptitle("Decoded from the class means (core) and from between them")
     fig.tight_layout()
     plt.show()
