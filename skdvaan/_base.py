@@ -4,7 +4,9 @@ Shared by the classifier and the sampler, and the one place where the
 library's input policy is written down (see ``docs/trust.rst``).
 """
 
+import contextlib
 import numbers
+import os
 import threading
 
 import numpy as np
@@ -140,3 +142,37 @@ def to_float32(X):
             "rescale the features (the network computes in float32)."
         )
     return X32
+
+
+def default_threads(conv):
+    """Intra-op threads that help a network of this kind on this machine.
+
+    Tabular MLPs are too small for several threads to pay: their matrix
+    products take microseconds, and on a shared machine every extra thread
+    waits for a busy core. Conv backbones do enough work per batch to use a
+    few cores.
+    """
+    if not conv:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` torch intra-op threads, then restore.
+
+    The caller's setting comes back also when the block raises.
+    """
+    old = torch.get_num_threads()
+    if n_threads is None or n_threads == old:
+        yield
+        return
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

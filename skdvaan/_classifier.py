@@ -16,15 +16,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _base
+from . import _base, _calibration
 from ._engine import TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, save_estimator
-from ._prior import class_directions, sample_boundary
+from ._prior import class_directions, sample_anchored, sample_boundary
 
 # Data sets at least this large hold out a validation split for early stopping
 # when early_stopping="auto" (as HistGradientBoosting does for 10,000 rows).
 AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+# Real rows per class kept in a fitted model to anchor sample()'s boundary
+# samples on (all of a smaller class; a random subset of a large one).
+MAX_ANCHORS_PER_CLASS = 2000
 
 
 def _softmax(logits):
@@ -87,20 +90,48 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     lambda_adv : float, default=1.0
         Weight ``lambda_2`` of the adversarial class loss ``L_adv`` in the
         decoder's objective.
-    augmentation_ratio : float, default=0.0
+    augmentation_ratio : float, default=0.5
         Each epoch, every class ``k`` smaller than the largest receives up to
         ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
         (the set ``D+`` of Alg. 1), replacing the previous epoch's. ``0``
-        turns augmentation off (the paper's ablation DVAAN_a); the paper's
-        full DVAAN uses it, e.g. ``0.5``. Off by default because on our
-        tabular benchmarks every ratio we tried lowered the ROC AUC (see the
-        benchmarks page); :class:`DVAANSampler` offers the boundary samples
-        to any classifier instead.
+        turns augmentation off (the paper's ablation DVAAN_a).
+    augmentation_weight : float, default=0.5
+        Weight of ``D+``'s class loss against the real batch's. ``D+`` trains
+        the discriminator only, never the encoder or decoder.
+    augmentation_warmup : int, default=5
+        Epochs without ``D+`` before it starts; its ratio then grows linearly
+        to ``augmentation_ratio`` over as many epochs. Early stopping's
+        patience restarts once the ramp is complete.
+    boundary_sampling : {"anchored", "paper"}, default="anchored"
+        How boundary samples (``D+`` and ``sample(kind="boundary")``) are
+        drawn. ``"anchored"``: from a real sample of the class, its latent
+        code is moved part of the way to the origin and decoded with the
+        sample's own residual kept, and the result is kept when the
+        discriminator's probability of the class lies in ``boundary_window``.
+        ``"paper"``: the paper's rule read literally, ``z ~ N(0, I)`` kept where
+        the nearest class mean and the discriminator agree.
+    boundary_window : tuple of (float, float), default=(0.5, 0.9)
+        Range of the discriminator's probability of the class (under the
+        balanced prior it trains with) that an anchored boundary sample must
+        fall in.
+    decoder_variance : {"learned", "unit"}, default="learned"
+        Variance of the decoder's Gaussian likelihood on tabular features.
+        ``"learned"``: one variance per feature, learned with the networks,
+        so the reconstruction term weighs what the data support; ``"unit"``:
+        plain mean squared error. Images always use a Bernoulli likelihood.
     class_weight : "balanced", dict or None, default="balanced"
-        Weights of the classifier's loss on real and ``D+`` samples.
-        ``"balanced"`` weights classes inversely to their frequency among
-        the real and this epoch's generated samples. A dict maps labels to
-        weights.
+        Weights of the classifier's loss and of the reconstruction loss per
+        class. ``"balanced"`` weights classes inversely to their frequency
+        among the real samples. A dict maps labels to weights.
+    class_prior : "fit", "balanced" or array-like of shape (n_classes,), \
+            default="fit"
+        The class prior that :meth:`predict_proba`, :meth:`predict` and
+        :meth:`decision_function` assume. ``"fit"``: the class frequencies
+        seen in fit, so probabilities are estimates for data like the
+        training data. ``"balanced"``: equal priors, the world the
+        discriminator is trained in. An array gives the prior directly. The
+        shift from the training weights is exact (Bayes' rule); read at
+        prediction time, so it can be changed after fit.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate_init : float, default=1e-3
@@ -122,6 +153,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Epochs without improvement before stopping.
     tol : float, default=1e-4
         Minimum improvement of the monitored quantity.
+    n_threads : int or None, default=None
+        Torch intra-op threads during fit, prediction and sampling; the
+        caller's setting is restored afterwards. ``None`` picks 1 for tabular
+        networks (too small to gain from more, and slowed by busy cores) and
+        up to 4 for the conv backbone.
     device : str, default="auto"
         ``"auto"`` (a CUDA GPU when there is one), ``"cpu"``, ``"cuda"`` or
         ``"cuda:N"``.
@@ -147,6 +183,20 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Device the model was trained on.
     latent_means_ : ndarray of shape (n_classes, latent_dim)
         The class means ``mu * v_k`` of the fitted prior.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies seen in fit (the prior of ``class_prior="fit"``).
+    training_prior_ : ndarray of shape (n_classes,)
+        The class prior implied by the training loss's class weights and
+        ``D+``; :meth:`predict_proba` shifts the logits from it.
+    temperature_ : float
+        Temperature of the logits, fitted on the validation split by log
+        loss (1.0 without early stopping).
+    feature_range_ : ndarray of shape (2, `n_features_in_`)
+        Minimum and maximum of each feature seen in fit; generated samples
+        stay inside.
+    integer_features_ : ndarray of shape (`n_features_in_`,), dtype=bool
+        Features whose values in fit were all integers; generated samples
+        are rounded on them.
     history_ : list of dict
         One record per epoch: losses (``loss_cls``, ``loss_adv``,
         ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``, ``n_boundary`` (size
@@ -204,7 +254,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "lambda_fea": [Interval(Real, 0, None, closed="left")],
         "lambda_adv": [Interval(Real, 0, None, closed="left")],
         "augmentation_ratio": [Interval(Real, 0, None, closed="left")],
+        "augmentation_weight": [Interval(Real, 0, None, closed="left")],
+        "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
+        "boundary_sampling": [StrOptions({"anchored", "paper"})],
+        "boundary_window": ["array-like"],
+        "decoder_variance": [StrOptions({"learned", "unit"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "class_prior": [StrOptions({"fit", "balanced"}), "array-like"],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -215,6 +271,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -234,8 +291,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         gamma=1.0,
         lambda_fea=1.0,
         lambda_adv=1.0,
-        augmentation_ratio=0.0,
+        augmentation_ratio=0.5,
+        augmentation_weight=0.5,
+        augmentation_warmup=5,
+        boundary_sampling="anchored",
+        boundary_window=(0.5, 0.9),
+        decoder_variance="learned",
         class_weight="balanced",
+        class_prior="fit",
         batch_size="auto",
         learning_rate_init=1e-3,
         max_iter=200,
@@ -243,6 +306,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.2,
         n_iter_no_change=10,
         tol=1e-4,
+        n_threads=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -259,7 +323,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.lambda_fea = lambda_fea
         self.lambda_adv = lambda_adv
         self.augmentation_ratio = augmentation_ratio
+        self.augmentation_weight = augmentation_weight
+        self.augmentation_warmup = augmentation_warmup
+        self.boundary_sampling = boundary_sampling
+        self.boundary_window = boundary_window
+        self.decoder_variance = decoder_variance
         self.class_weight = class_weight
+        self.class_prior = class_prior
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
@@ -267,6 +337,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.n_threads = n_threads
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -306,6 +377,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         X, y, shape = self._validate_fit_input(X, y)
         hidden = self._check_hidden()
         lo, hi = self._check_mu_bounds()
+        window = self._check_window()
         n_samples = X.shape[0]
         rng = check_random_state(self.random_state)
         device = _base.resolve_device(self.device)
@@ -316,8 +388,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         self.class_counts_ = counts
+        self.class_prior_ = counts / counts.sum()
         latent_dim = self._resolve_latent_dim(n_classes, shape)
         class_weight = self._resolve_class_weight(n_classes)
+        self._check_class_prior(n_classes)
 
         early = self.early_stopping
         if early == "auto":
@@ -325,18 +399,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if early:
             self._check_validation_split(counts)
 
-        # Scaling: standardise tabular features; map pixels to [0, 1].
-        self.input_shape_ = shape
-        if shape is None:
-            self.scaler_ = StandardScaler().fit(X)
-            Xs = self.scaler_.transform(X)
-        else:
-            self.pixel_scale_ = _base.pixel_scale(X)
-            Xs = X / self.pixel_scale_
-        Xs = _base.to_float32(Xs)
-
         seed = rng.randint(np.iinfo(np.int32).max)
-        val = None
+        # Generated rows stay inside the range seen in fit, in input units.
+        self.feature_range_ = np.stack([X.min(0), X.max(0)]).astype(np.float64)
+        self.integer_features_ = np.all(X == np.round(X), axis=0)
         if early:
             idx_tr, idx_val = train_test_split(
                 np.arange(n_samples),
@@ -344,9 +410,22 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 stratify=y_idx,
                 random_state=rng,
             )
-            val = (Xs[idx_val], self._make_scorer(y_idx[idx_val], n_classes))
-            Xs, y_idx = Xs[idx_tr], y_idx[idx_tr]
+            X, X_val = X[idx_tr], X[idx_val]
+            y_val, y_idx = y_idx[idx_val], y_idx[idx_tr]
             counts = np.bincount(y_idx, minlength=n_classes)
+
+        # Scaling, fitted on the training part only: standardise tabular
+        # features; map pixels to [0, 1].
+        self.input_shape_ = shape
+        if shape is None:
+            self.scaler_ = StandardScaler().fit(X)
+        else:
+            self.pixel_scale_ = _base.pixel_scale(X)
+        Xs = self._scale(X)
+        val = None
+        if early:
+            Xs_val = self._scale(X_val)
+            val = (Xs_val, self._make_scorer(y_val, n_classes))
 
         batch_size = (
             min(200, Xs.shape[0]) if self.batch_size == "auto" else self.batch_size
@@ -355,8 +434,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         # The binary prior puts the smaller class on +u (the paper's positive).
         positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
         directions = class_directions(n_classes, latent_dim, positive=positive)
-        net_cfg = self._network_config(X.shape[1], n_classes, latent_dim, hidden, shape)
-        self.module_ = _base.build_seeded(lambda: DVAANModule(net_cfg, self.mu), seed)
+        anchor_idx = self._anchor_rows(y_idx, rng)
+        net_cfg = self._network_config(
+            X.shape[1], n_classes, latent_dim, hidden, shape, len(anchor_idx)
+        )
         self.device_ = device
         self._directions = directions
         cfg = TrainConfig(
@@ -370,6 +451,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             mu_step=self.mu_step,
             mu_bounds=(lo, hi),
             augmentation_ratio=self.augmentation_ratio,
+            augmentation_weight=self.augmentation_weight,
+            augmentation_warmup=self.augmentation_warmup,
+            boundary_rule=self.boundary_sampling,
+            boundary_window=window,
             recon="mse" if shape is None else "bce",
             class_weight=class_weight,
             early_stopping=bool(early),
@@ -377,18 +462,94 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             tol=self.tol,
             verbose=bool(self.verbose),
         )
-        result = train(
-            self.module_,
-            directions,
-            Xs,
-            y_idx,
-            cfg,
-            generator=_base.torch_generator(seed, device),
-            device=device,
-            val=val,
-        )
-        self._store_history(result, bool(early))
+        with _base.torch_threads(self._threads(net_cfg)):
+            self.module_ = _base.build_seeded(
+                lambda: DVAANModule(net_cfg, self.mu), seed
+            )
+            with torch.no_grad():
+                self.module_.x_min.copy_(torch.as_tensor(Xs.min(0)))
+                self.module_.x_max.copy_(torch.as_tensor(Xs.max(0)))
+                self.module_.anchor_x.copy_(torch.as_tensor(Xs[anchor_idx]))
+                self.module_.anchor_y.copy_(torch.as_tensor(y_idx[anchor_idx]))
+            result = train(
+                self.module_,
+                directions,
+                Xs,
+                y_idx,
+                cfg,
+                generator=_base.torch_generator(seed, device),
+                device=device,
+                val=val,
+            )
+            self._store_history(result, bool(early))
+            self._calibrate(counts, class_weight, result, val, y_val if early else None)
         return self
+
+    def _calibrate(self, counts, class_weight, result, val, y_val):
+        """Prior shift and temperature of the logits (see ``_calibration``)."""
+        # "balanced" is a training device: its shift is undone, so that
+        # probabilities are the data's. A dict states costs, which decisions
+        # should keep: only D+'s share is undone then.
+        weights = _calibration.class_weights(
+            counts, "balanced" if isinstance(class_weight, str) else None
+        )
+        self.training_prior_ = _calibration.training_prior(
+            counts, weights, result.best_aug_counts, self.augmentation_weight
+        )
+        self.temperature_ = 1.0
+        if val is not None:
+            logits = predict_logits(self.module_, val[0], device=self.device_)
+            shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
+            self.temperature_ = _calibration.fit_temperature(logits, y_val, shift)
+
+    def _anchor_rows(self, y_idx, rng):
+        """Rows kept in the model to anchor ``sample()``'s boundary samples on.
+
+        Every row of a class up to :data:`MAX_ANCHORS_PER_CLASS`, else a random
+        subset of that many.
+        """
+        out = []
+        for k in range(int(y_idx.max()) + 1):
+            rows = np.flatnonzero(y_idx == k)
+            if rows.size > MAX_ANCHORS_PER_CLASS:
+                rows = np.sort(rng.choice(rows, MAX_ANCHORS_PER_CLASS, replace=False))
+            out.append(rows)
+        return np.concatenate(out)
+
+    def _threads(self, net_cfg=None):
+        if self.n_threads is not None:
+            return int(self.n_threads)
+        cfg = net_cfg if net_cfg is not None else self.module_.cfg
+        return _base.default_threads(conv=cfg.input_shape is not None)
+
+    def _check_window(self):
+        window = tuple(self.boundary_window)
+        if (
+            len(window) != 2
+            or not all(isinstance(w, Real) for w in window)
+            or not 0 <= window[0] < window[1] <= 1
+        ):
+            raise ValueError(
+                "boundary_window must be (low, high) with 0 <= low < high <= 1, "
+                f"got {self.boundary_window!r}."
+            )
+        return float(window[0]), float(window[1])
+
+    def _check_class_prior(self, n_classes):
+        prior = self.class_prior
+        if isinstance(prior, str):
+            return
+        arr = np.asarray(prior, dtype=np.float64)
+        if (
+            arr.shape != (n_classes,)
+            or not np.all(np.isfinite(arr))
+            or np.any(arr <= 0)
+            or not np.isclose(arr.sum(), 1.0)
+        ):
+            raise ValueError(
+                f"class_prior must be 'fit', 'balanced' or {n_classes} positive "
+                f"probabilities summing to 1 (one per class), got {prior!r}."
+            )
 
     def _validate_fit_input(self, X, y):
         X, shape = _base.flatten_images(X, self.input_shape)
@@ -481,7 +642,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return lambda logits: roc_auc_score(y_val, logits[:, 1] - logits[:, 0])
         return lambda logits: roc_auc_score(y_val, _softmax(logits), multi_class="ovr")
 
-    def _network_config(self, n_features, n_classes, latent_dim, hidden, shape):
+    def _network_config(
+        self, n_features, n_classes, latent_dim, hidden, shape, n_anchors=0
+    ):
         backbone = self.backbone
         if backbone == "auto":
             backbone = "mlp" if shape is None else "conv"
@@ -497,6 +660,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             hidden=hidden,
             input_shape=None if backbone == "mlp" else shape,
             output="linear" if shape is None else "sigmoid",
+            decoder_variance=self.decoder_variance if shape is None else "unit",
+            n_anchors=n_anchors,
         )
         if backbone == "paper":
             cfg.channels, cfg.kernels = PAPER_CHANNELS, PAPER_KERNELS
@@ -547,10 +712,31 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         """Validated and scaled input, as the networks see it."""
         return self._scale(self._validate_X(X))
 
-    def _logits(self, X):
+    def _raw_logits(self, X):
         X = self._validate_X(X)
         # Scaling runs per batch, so a million rows need no scaled copy.
-        return predict_logits(self.module_, X, device=self.device_, prepare=self._scale)
+        with _base.torch_threads(self._threads()):
+            return predict_logits(
+                self.module_, X, device=self.device_, prepare=self._scale
+            )
+
+    def _prior_shift(self):
+        prior = self.class_prior
+        if isinstance(prior, str):
+            if prior == "fit":
+                prior = self.class_prior_
+            else:
+                prior = np.full(len(self.classes_), 1.0 / len(self.classes_))
+        else:
+            self._check_class_prior(len(self.classes_))
+            prior = np.asarray(prior, dtype=np.float64)
+        return _calibration.prior_shift(prior, self.training_prior_)
+
+    def _log_proba(self, X):
+        """Calibrated log-probabilities under ``class_prior``, shape (n, K)."""
+        return _calibration.calibrated_log_proba(
+            self._raw_logits(X), self.temperature_, self._prior_shift()
+        )
 
     def decision_function(self, X):
         """Discriminator logits.
@@ -563,16 +749,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the log-odds of ``classes_[1]``; otherwise one
-            logit per class.
+            For two classes, the log-odds of ``classes_[1]`` under
+            ``class_prior`` (positive where :meth:`predict` says
+            ``classes_[1]``); otherwise one calibrated log-probability per
+            class.
         """
-        logits = self._logits(X)
-        if logits.shape[1] == 2:
-            return logits[:, 1] - logits[:, 0]
-        return logits
+        logp = self._log_proba(X)
+        if logp.shape[1] == 2:
+            return logp[:, 1] - logp[:, 0]
+        return logp
 
     def predict_proba(self, X):
-        """Class probabilities from the discriminator.
+        """Class probabilities from the discriminator, under ``class_prior``.
+
+        The discriminator's logits, shifted from the class prior its weighted
+        training implies (``training_prior_``) to ``class_prior`` and divided
+        by ``temperature_``. With the default ``class_prior="fit"`` the mean
+        probability of a class is close to its frequency in the training data.
 
         Parameters
         ----------
@@ -584,7 +777,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return _softmax(self._logits(X))
+        return np.exp(self._log_proba(X))
 
     def predict(self, X):
         """Predict class labels.
@@ -597,10 +790,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+            The most probable label under ``class_prior`` (the argmax of
+            :meth:`predict_proba`). With the default prior seen in fit, a rare
+            class is predicted only where it is the more likely; for a
+            balanced decision use ``class_prior="balanced"``, or tune the
+            threshold with :class:`~sklearn.model_selection.FixedThresholdClassifier`
+            or :class:`~sklearn.model_selection.TunedThresholdClassifierCV`.
         """
-        logits = self._logits(X)
-        return self.classes_[logits.argmax(axis=1)]
+        log_proba = self._log_proba(X)  # checks that the model is fitted first
+        return self.classes_[log_proba.argmax(axis=1)]
 
     def encode(self, X):
         """Latent means ``m`` of the encoder's posterior ``Q(z | x)``.
@@ -617,7 +815,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             in ``latent_means_``.
         """
         X = self._validate_X(X)
-        return encode_latent(self.module_, X, device=self.device_, prepare=self._scale)
+        with _base.torch_threads(self._threads()):
+            return encode_latent(
+                self.module_, X, device=self.device_, prepare=self._scale
+            )
 
     # ------------------------------------------------------------- generate
 
@@ -633,12 +834,18 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         target_class : label or None, default=None
             Class of the samples; ``None`` takes the smallest class seen in fit.
         kind : {"boundary", "core"}, default="boundary"
-            ``"boundary"``: the paper's rule, latent draws from ``N(0, I)``
-            kept where the nearest class mean and the discriminator both say
-            ``target_class``; when too few pass, draws move towards the class
-            mean and a :class:`~skdvaan.exceptions.BoundarySamplingWarning`
-            says how many. ``"core"``: draws from the class's prior
-            ``N(mu v_k, I)``.
+            ``"boundary"``: samples near the decision boundary, drawn by
+            ``boundary_sampling``. Anchored (the default): real samples of
+            ``target_class`` moved in latent space towards the boundary, kept
+            where the discriminator's probability of the class lies in
+            ``boundary_window``; when too few do, the nearest candidates make
+            up the rest. Paper: latent draws from ``N(0, I)`` kept where the
+            nearest class mean and the discriminator agree; when too few pass,
+            draws move towards the class mean. Either way a
+            :class:`~skdvaan.exceptions.BoundarySamplingWarning` says how many
+            samples missed the rule. ``"core"``: draws from the class's prior
+            ``N(mu v_k, I)``. Boundary and core samples stay within each
+            feature's range in the training data.
         random_state : int, RandomState instance or None, default=None
             Seed of the latent draws.
 
@@ -681,20 +888,40 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         module = self.module_.eval()
-        x, _ = sample_boundary(
-            module,
-            self._directions.to(self.device_),
-            k,
-            int(n_samples),
-            generator=_base.torch_generator(seed, self.device_),
-            fill=True,
-            kind=kind,
-        )
+        generator = _base.torch_generator(seed, self.device_)
+        with _base.torch_threads(self._threads()):
+            if kind == "boundary" and self.boundary_sampling == "anchored":
+                x, _ = sample_anchored(
+                    module,
+                    k,
+                    int(n_samples),
+                    generator=generator,
+                    reference_x=module.anchor_x,
+                    reference_y=module.anchor_y,
+                    window=self._check_window(),
+                    fill=True,
+                )
+            else:
+                x, _ = sample_boundary(
+                    module,
+                    self._directions.to(self.device_),
+                    k,
+                    int(n_samples),
+                    generator=generator,
+                    fill=True,
+                    kind=kind,
+                )
+                x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
         X = x.float().cpu().numpy().astype(np.float64)
         if self.input_shape_ is None:
             X = self.scaler_.inverse_transform(X)
         else:
             X = X * self.pixel_scale_
+        # float32 rounding of the scaled range may overshoot it by an ulp.
+        X = np.clip(X, self.feature_range_[0], self.feature_range_[1])
+        # Features that held only integers (counts, levels, pixels) stay so.
+        ints = self.integer_features_
+        X[:, ints] = np.round(X[:, ints])
         return X, np.repeat(self.classes_[k : k + 1], X.shape[0])
 
     # ---------------------------------------------------------- persistence

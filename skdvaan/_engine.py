@@ -17,7 +17,7 @@ from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from ._losses import dvaan_losses
-from ._prior import sample_boundary
+from ._prior import sample_anchored, sample_boundary
 
 
 @dataclass
@@ -31,7 +31,11 @@ class TrainConfig:
     learn_mu: bool = True  # False gives the DVAAN_mu ablation
     mu_step: float = 0.01  # eta: step of the mu update, per mini-batch
     mu_bounds: tuple = (0.5, 10.0)  # floor and ceiling of mu
-    augmentation_ratio: float = 0.0  # 0 gives the DVAAN_a ablation
+    augmentation_ratio: float = 0.5  # 0 gives the DVAAN_a ablation
+    augmentation_weight: float = 0.5  # D+'s class loss, relative to the real batch's
+    augmentation_warmup: int = 5  # epochs without D+, then as many to ramp it up
+    boundary_rule: str = "anchored"  # "anchored" (default) or "paper"
+    boundary_window: tuple = (0.5, 0.9)  # D's probability of the class, anchored
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
     class_weight: object = "balanced"  # None, "balanced" or a (K,) tensor
     early_stopping: bool = False
@@ -47,6 +51,7 @@ class TrainResult:
     best_score: float = -math.inf
     converged: bool = False
     interrupted: bool = False
+    best_aug_counts: object = None  # (K,) size of D+ per class at the best epoch
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -64,7 +69,19 @@ def scale_grad(t, factor):
     return t.detach() + factor * (t - t.detach())
 
 
-def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
+def train_step(
+    module,
+    opt,
+    x,
+    y,
+    directions,
+    cfg,
+    generator,
+    class_weight,
+    x_aug=None,
+    y_aug=None,
+    split_bn=False,
+):
     """One mini-batch of Algorithm 1: losses, per-network updates, mu update.
 
     Alg. 1 gives each network its own objective: E lowers
@@ -76,7 +93,14 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
       trains D and, scaled by ``lambda_adv``, G (both lower ``L_adv``), but
       cannot reach E;
     * ``L_fea`` reads D's hidden layer on ``x`` and ``x~`` through a copy of
-      D's weights that is cut from the graph, so it trains E and G, never D.
+      D's weights that is cut from the graph, so it trains E and G, never D;
+    * this step's share of ``D+`` (``x_aug``, ``y_aug``) is detached input to
+      D's class loss only: generated rows never train the encoder or the
+      decoder, so the generator does not retrain on its own output.
+
+    With ``split_bn`` (a discriminator with batch norm), real rows pass D on
+    their own and generated rows through cloned buffers, so the running
+    statistics that predictions use come from real batches only.
 
     Returns the detached losses as a (5,) tensor: cls, adv, ele, kl, fea.
     """
@@ -89,7 +113,16 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
     eps_p = torch.randn(m.shape, generator=generator, device=m.device)
     x_gen = dec(torch.cat([z, z.detach(), prior_mean + eps_p]))  # (3B, n_features)
     x_rec, x_gen_d = x_gen[:b], scale_grad(x_gen[b:], cfg.lambda_adv)
-    logits, _ = dis(torch.cat([x, x_gen_d]))  # (3B, K)
+    generated = x_gen_d if x_aug is None else torch.cat([x_gen_d, x_aug])
+    if split_bn:
+        lg_real, _ = dis(x)  # (B, K)
+        live = dict(dis.named_parameters())
+        live |= {n: buf.clone() for n, buf in dis.named_buffers()}
+        lg_gen, _ = functional_call(dis, live, (generated,))
+        logits_all = torch.cat([lg_real, lg_gen])
+    else:
+        logits_all, _ = dis(torch.cat([x, generated]))  # (3B + B+, K)
+    logits, logits_aug = logits_all[: 3 * b], logits_all[3 * b :]
     # Batch norm must see real and reconstructed samples in one batch, or
     # h(x) and h(x~) are normalised differently and L_fea never reaches 0;
     # cloned buffers keep this pass out of the running statistics.
@@ -108,6 +141,10 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
         h_rec=h_pair[b:],
         class_weight=class_weight,
         recon=cfg.recon,
+        log_var=dec.log_var,
+        logits_aug=None if x_aug is None else logits_aug,
+        y_aug=y_aug,
+        augmentation_weight=cfg.augmentation_weight,
     )
     loss = L.cls + L.adv + L.ele + L.kl + cfg.lambda_fea * L.fea
     opt.zero_grad(set_to_none=True)
@@ -116,6 +153,22 @@ def train_step(module, opt, x, y, directions, cfg, generator, class_weight):
     if cfg.learn_mu:
         update_mu(module, L.adv.detach(), L.fea.detach(), cfg)
     return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
+
+
+def augmentation_schedule(epoch, ratio, warmup):
+    """``D+``'s ratio in ``epoch`` (0-based): none during the warm-up, then a ramp.
+
+    No ``D+`` in the first ``max(warmup, 1)`` epochs (the first epoch has no
+    trained generator to draw from); then the ratio grows linearly to
+    ``ratio`` over ``warmup`` epochs, so the discriminator first learns the
+    real data and the boundary it is asked to move is a learned one.
+    """
+    start = max(warmup, 1)
+    if ratio <= 0 or epoch < start:
+        return 0.0
+    if warmup == 0:
+        return float(ratio)
+    return float(ratio) * min(1.0, (epoch - start + 1) / warmup)
 
 
 @torch.no_grad()
@@ -129,30 +182,47 @@ def update_mu(module, adv, fea, cfg):
 
 
 @torch.no_grad()
-def refresh_boundary(module, directions, counts, ratio, generator, batch_size):
+def refresh_boundary(module, directions, counts, ratio, generator, cfg):
     """Draw this round's ``D+``: boundary samples for every smaller class.
 
-    Class ``k`` gets up to ``ratio * (max(counts) - counts[k])`` samples, and
-    only those that pass the paper's agreement test at the boundary itself (no
-    fallback towards the class core during training).
+    Class ``k`` gets up to ``ratio * (max(counts) - counts[k])`` samples, drawn
+    by ``cfg.boundary_rule``: anchored on the real rows kept in the module
+    (``module.anchor_x``: every row of a smaller class, a subset of a large
+    one; :func:`~skdvaan._prior.sample_anchored`), or the paper's agreement test
+    at the boundary itself (:func:`~skdvaan._prior.sample_boundary`). Only
+    candidates that pass are used; there is no fallback during training.
     """
     was_training = module.training
     module.eval()
     xs, ys = [], []
+    batch_size = max(cfg.batch_size, 256)
     for k, c in enumerate(counts):
         n = int(ratio * (counts.max() - c))
         if n <= 0:
             continue
-        x, _ = sample_boundary(
-            module,
-            directions,
-            k,
-            n,
-            generator=generator,
-            batch_size=max(batch_size, 256),
-            max_candidates=4 * n,
-            schedule=(0.0,),
-        )
+        if cfg.boundary_rule == "anchored":
+            x, _ = sample_anchored(
+                module,
+                k,
+                n,
+                generator=generator,
+                reference_x=module.anchor_x,
+                reference_y=module.anchor_y,
+                window=cfg.boundary_window,
+                batch_size=batch_size,
+                max_candidates=4 * n,
+            )
+        else:
+            x, _ = sample_boundary(
+                module,
+                directions,
+                k,
+                n,
+                generator=generator,
+                batch_size=batch_size,
+                max_candidates=4 * n,
+                schedule=(0.0,),
+            )
         xs.append(x)
         ys.append(torch.full((x.shape[0],), k, dtype=torch.long, device=x.device))
     module.train(was_training)
@@ -178,16 +248,18 @@ def _run_batched(net, X, *, n_out, device, dtype, prepare, batch_size):
     return out
 
 
-def predict_logits(module, X, *, device, prepare=None, batch_size=4096):
+def predict_logits(module, X, *, device, prepare=None, batch_size=4096, exact=True):
     """Discriminator logits on a numpy array, in eval mode and in batches.
 
-    On the CPU the discriminator runs in float64: float32 matrix products
-    depend on the batch's size in the last bits, and a sample's prediction
-    should not depend on which other samples were passed with it.
+    With ``exact`` on the CPU the discriminator runs in float64: float32
+    matrix products depend on the batch's size in the last bits, and a
+    sample's prediction should not depend on which other samples were passed
+    with it. Validation during training needs no such guarantee (the same
+    split is always passed whole) and skips the float64 copy.
     """
     dis = module.discriminator
     dtype = torch.float32
-    if device.type == "cpu":
+    if exact and device.type == "cpu":
         dis, dtype = copy.deepcopy(dis).double(), torch.float64
     was_training = dis.training
     dis.eval()
@@ -230,6 +302,8 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     better. With ``cfg.early_stopping`` the weights of the best-scoring epoch
     are restored at the end; without it, training stops when the classifier's
     training loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    Patience restarts once ``D+`` has reached its full ratio, so that training
+    never stops before the boundary samples had their chance.
     Ctrl-C stops training after restoring the best state so far.
     """
     module.to(device).train()
@@ -241,60 +315,75 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     # One Adam over the three networks: Adam's state is per parameter, so this
     # is the same as one optimiser per network, with fewer kernel launches.
     opt = torch.optim.Adam(module.parameters(), lr=cfg.learning_rate, foreach=True)
-    fixed_weight = None
+    weight = None
     if isinstance(cfg.class_weight, torch.Tensor):
-        fixed_weight = cfg.class_weight.to(device)
+        weight = cfg.class_weight.to(device)
+    elif cfg.class_weight == "balanced":
+        # From the real counts only: D+ adds boundary samples, it does not
+        # dilute the weight of the real minority.
+        weight = _balanced_weight(counts, device)
+    split_bn = module.has_batchnorm
+    ramp_end = (
+        max(cfg.augmentation_warmup, 1) + cfg.augmentation_warmup
+        if cfg.augmentation_ratio > 0
+        else 0
+    )
 
     result = TrainResult()
     best_state = None
     best_loss = math.inf
     no_improve = 0
-    X_aug = y_aug = None
+    aug_counts = np.zeros(n_classes, dtype=np.int64)
     bar = tqdm(range(cfg.max_iter), disable=not cfg.verbose, desc="DVAAN", unit="epoch")
     try:
         for epoch in bar:
             t0 = time.perf_counter()
-            n_aug = 0
-            # D+ is refreshed each round from the current G and D; the first
-            # epoch has no trained generator to draw from.
-            if cfg.augmentation_ratio > 0 and epoch > 0:
+            # D+ is redrawn each round from the current G and D.
+            ratio = augmentation_schedule(
+                epoch, cfg.augmentation_ratio, cfg.augmentation_warmup
+            )
+            X_aug = y_aug = None
+            if ratio > 0:
                 X_aug, y_aug = refresh_boundary(
-                    module,
-                    directions,
-                    counts,
-                    cfg.augmentation_ratio,
-                    generator,
-                    cfg.batch_size,
+                    module, directions, counts, ratio, generator, cfg
                 )
-                n_aug = 0 if X_aug is None else int(X_aug.shape[0])
-            if n_aug:
-                X_ep, y_ep = torch.cat([X_t, X_aug]), torch.cat([y_t, y_aug])
-                ep_counts = counts + np.bincount(
-                    y_aug.cpu().numpy(), minlength=n_classes
-                )
-            else:
-                X_ep, y_ep, ep_counts = X_t, y_t, counts
-            weight = fixed_weight
-            if cfg.class_weight == "balanced":
-                weight = _balanced_weight(ep_counts, device)
+            n_aug = 0 if X_aug is None else int(X_aug.shape[0])
+            aug_counts = (
+                np.bincount(y_aug.cpu().numpy(), minlength=n_classes)
+                if n_aug
+                else np.zeros(n_classes, dtype=np.int64)
+            )
 
-            n_ep = X_ep.shape[0]
-            perm = torch.randperm(n_ep, generator=generator, device=device)
+            n = X_t.shape[0]
+            perm = torch.randperm(n, generator=generator, device=device)
+            n_batches = max(1, math.ceil(n / cfg.batch_size))
+            if n_aug:
+                # Each D+ row is seen once per epoch, spread over the batches.
+                aug_perm = torch.randperm(n_aug, generator=generator, device=device)
+                aug_bs = math.ceil(n_aug / n_batches)
             sums = torch.zeros(5, device=device)
             n_steps = 0
-            for start in range(0, n_ep, cfg.batch_size):
+            for i, start in enumerate(range(0, n, cfg.batch_size)):
                 idx = perm[start : start + cfg.batch_size]
                 if idx.shape[0] < 2 and n_steps > 0:
                     continue  # batch norm needs two rows; the row is seen next epoch
+                xa = ya = None
+                if n_aug:
+                    aidx = aug_perm[i * aug_bs : (i + 1) * aug_bs]
+                    if aidx.shape[0] > 0:
+                        xa, ya = X_aug[aidx], y_aug[aidx]
                 sums += train_step(
                     module,
                     opt,
-                    X_ep[idx],
-                    y_ep[idx],
+                    X_t[idx],
+                    y_t[idx],
                     directions,
                     cfg,
                     generator,
                     weight,
+                    x_aug=xa,
+                    y_aug=ya,
+                    split_bn=split_bn,
                 )
                 n_steps += 1
             losses = (sums / max(n_steps, 1)).tolist()
@@ -313,8 +402,8 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 time=time.perf_counter() - t0,
             )
             if val is not None:
-                score = float(val[1](predict_logits(module, val[0], device=device)))
-                record["validation_score"] = score
+                logits = predict_logits(module, val[0], device=device, exact=False)
+                record["validation_score"] = float(val[1](logits))
             result.history.append(record)
             bar.set_postfix(
                 {k: f"{record[k]:.3g}" for k in ("loss_cls", "mu", "n_boundary")}
@@ -328,13 +417,17 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 )
                 if score > result.best_score:
                     result.best_score, result.best_epoch = score, epoch + 1
+                    result.best_aug_counts = aug_counts
                     best_state = copy.deepcopy(module.state_dict())
             else:
                 loss = record["loss_cls"]
                 no_improve = 0 if loss < best_loss - cfg.tol else no_improve + 1
                 best_loss = min(best_loss, loss)
                 result.best_epoch = epoch + 1
-            if no_improve > cfg.n_iter_no_change:
+                result.best_aug_counts = aug_counts
+            if epoch + 1 == ramp_end:
+                no_improve = 0  # D+ at full strength: patience starts now
+            if no_improve > cfg.n_iter_no_change and epoch + 1 > ramp_end:
                 result.converged = True
                 break
     except KeyboardInterrupt:
@@ -349,6 +442,8 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
         bar.close()
     if best_state is not None:
         module.load_state_dict(best_state)
+    if result.best_aug_counts is None:
+        result.best_aug_counts = np.zeros(n_classes, dtype=np.int64)
     module.eval()
     return result
 

@@ -17,20 +17,27 @@ from ._prior import kl_to_prior
 
 @dataclass
 class BatchLosses:
-    cls: torch.Tensor  # classifier's loss on real (and D+) samples
+    cls: torch.Tensor  # classifier's loss on real samples (and D+, when given)
     adv: torch.Tensor  # L_adv: class loss on reconstructions and prior samples
     ele: torch.Tensor  # L_ele: element-wise reconstruction
     kl: torch.Tensor  # L_KL: KL to the class-conditional prior
     fea: torch.Tensor  # L_fea: feature-wise reconstruction in D's hidden layer
 
 
-def element_loss(x_rec, x, kind):
-    """``L_ele``: Gaussian (``"mse"``) or Bernoulli (``"bce"``) NLL per feature."""
+def element_loss(x_rec, x, kind, log_var=None):
+    """``L_ele`` per sample, shape (B,): the decoder's NLL, mean over features.
+
+    ``"bce"``: Bernoulli (pixels in [0, 1]). ``"mse"``: Gaussian with unit
+    variance, ``(x~ - x)^2 / 2``, or with the learned per-feature variance
+    ``log_var`` (d,): ``((x~ - x)^2 / s2 + log s2) / 2``.
+    """
     if kind == "bce":
         per = F.binary_cross_entropy(x_rec.clamp(1e-6, 1 - 1e-6), x, reduction="none")
-    else:
+    elif log_var is None:
         per = 0.5 * (x_rec - x).pow(2)
-    return per.mean()
+    else:
+        per = 0.5 * ((x_rec - x).pow(2) * torch.exp(-log_var) + log_var)
+    return per.mean(1)
 
 
 def feature_loss(h_rec, h_real):
@@ -38,25 +45,58 @@ def feature_loss(h_rec, h_real):
     return 0.5 * (h_rec - h_real.detach()).pow(2).mean()
 
 
+def _weighted_mean(per_row, y, class_weight):
+    if class_weight is None:
+        return per_row.mean()
+    w = class_weight[y]
+    return (w * per_row).sum() / w.sum()
+
+
 def dvaan_losses(
-    *, x, y, m, logvar, prior_mean, x_rec, logits, h_real, h_rec, class_weight, recon
+    *,
+    x,
+    y,
+    m,
+    logvar,
+    prior_mean,
+    x_rec,
+    logits,
+    h_real,
+    h_rec,
+    class_weight,
+    recon,
+    log_var=None,
+    logits_aug=None,
+    y_aug=None,
+    augmentation_weight=1.0,
 ):
     """All losses of one step.
 
     ``logits`` are the discriminator's outputs on ``cat([x, x_rec, x_prior])``,
     each block ``len(x)`` rows; ``h_real`` and ``h_rec`` its hidden layer on
-    ``x`` and on the reconstructions.
+    ``x`` and on the reconstructions. ``logits_aug`` are its outputs on this
+    step's share of ``D+`` (labels ``y_aug``): they enter the classifier's
+    loss only, weighted ``augmentation_weight`` against the real batch.
     """
     lg_real, lg_rec, lg_prior = logits.split(x.shape[0])
-    # The class weights say how much each class matters to the classifier, on
-    # generated samples as on real ones.
+    # The class weights say how much each class matters, to the classifier on
+    # real and generated samples and to the ELBO: a minority row weighs as
+    # much in the reconstruction as in the classification, so the autoencoder
+    # does not learn the majority at the minority's expense.
     adv = F.cross_entropy(lg_rec, y, weight=class_weight) + F.cross_entropy(
         lg_prior, y, weight=class_weight
     )
+    cls = F.cross_entropy(lg_real, y, weight=class_weight)
+    if logits_aug is not None and logits_aug.shape[0] > 0:
+        ce = F.cross_entropy(logits_aug, y_aug, reduction="none")
+        w = torch.ones_like(ce) if class_weight is None else class_weight[y_aug]
+        # A class of weight 0 gets no D+ loss (and no 0/0).
+        cls = cls + augmentation_weight * (w * ce).sum() / w.sum().clamp(min=1e-12)
+    kl = kl_to_prior(m, logvar, prior_mean) / x.shape[1]
     return BatchLosses(
-        cls=F.cross_entropy(lg_real, y, weight=class_weight),
+        cls=cls,
         adv=adv,
-        ele=element_loss(x_rec, x, recon),
-        kl=kl_to_prior(m, logvar, prior_mean).mean() / x.shape[1],
+        ele=_weighted_mean(element_loss(x_rec, x, recon, log_var), y, class_weight),
+        kl=_weighted_mean(kl, y, class_weight),
         fea=feature_loss(h_rec, h_real),
     )

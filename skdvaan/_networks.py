@@ -28,6 +28,11 @@ class NetworkConfig:
     channels: tuple = (32, 64)  # conv widths; PAPER_CHANNELS for the paper
     kernels: tuple = (3, 3)  # conv kernel sizes, one per channel entry
     output: str = "linear"  # "linear" (standardised tabular) or "sigmoid" (pixels)
+    # "learned": a per-feature Gaussian variance of the decoder, learned with
+    # the networks; "unit": the fixed unit variance of plain MSE. Only for
+    # linear outputs (pixels use a Bernoulli likelihood).
+    decoder_variance: str = "learned"
+    n_anchors: int = 0  # real rows kept to anchor boundary samples on (buffers)
 
 
 def _mlp(sizes, *, last_activation):
@@ -107,6 +112,12 @@ class Decoder(nn.Module):
     def __init__(self, cfg: NetworkConfig):
         super().__init__()
         self.sigmoid = cfg.output == "sigmoid"
+        if not self.sigmoid and cfg.decoder_variance == "learned":
+            # log sigma^2 per feature: lets the reconstruction term weigh what
+            # the data support instead of a unit variance that the KL outweighs.
+            self.log_var = nn.Parameter(torch.zeros(cfg.n_features))
+        else:
+            self.log_var = None
         hidden = tuple(reversed(cfg.hidden))
         if cfg.input_shape is None:
             self.dense = _mlp((cfg.latent_dim, *hidden), last_activation=True)
@@ -179,3 +190,16 @@ class DVAANModule(nn.Module):
         self.decoder = Decoder(cfg)
         self.discriminator = Discriminator(cfg)
         self.register_buffer("mu", torch.tensor(float(mu)))
+        # Scaled training rows that boundary samples are anchored on, their
+        # class indices, and the observed range that generated rows stay in.
+        self.register_buffer("anchor_x", torch.zeros(cfg.n_anchors, cfg.n_features))
+        self.register_buffer("anchor_y", torch.zeros(cfg.n_anchors, dtype=torch.long))
+        # (set from the training data by the estimator before training)
+        self.register_buffer("x_min", torch.zeros(cfg.n_features))
+        self.register_buffer("x_max", torch.ones(cfg.n_features))
+
+    @property
+    def has_batchnorm(self):
+        return any(
+            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.modules()
+        )

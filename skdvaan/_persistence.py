@@ -45,7 +45,8 @@ from ._networks import DVAANModule, NetworkConfig
 __all__ = ["save_estimator", "load_estimator"]
 
 FORMAT_NAME = "skdvaan"
-FORMAT_VERSION = 1
+# 2: calibration, feature range and boundary-sample anchors (skdvaan 0.2).
+FORMAT_VERSION = 2
 METADATA = "metadata.json"
 WEIGHTS = "weights.safetensors"
 # A metadata member larger than this is a zip bomb, not a model: the largest
@@ -219,7 +220,8 @@ def _classifier_payload(est):
     shape = est.input_shape_
     names = (
         "classes_ class_counts_ n_features_in_ history_ loss_curve_ mu_curve_ "
-        "validation_scores_ best_validation_score_ n_iter_"
+        "validation_scores_ best_validation_score_ n_iter_ class_prior_ "
+        "training_prior_ temperature_ feature_range_ integer_features_"
     )
     attrs = {name: getattr(est, name) for name in names.split()}
     attrs.update(
@@ -482,6 +484,13 @@ def _read_archive(path):
         "the versions record is missing or malformed.",
     )
     _check(
+        version >= FORMAT_VERSION,
+        f"it was written in format version {version} by skdvaan "
+        f"{versions.get('skdvaan')}, before the model held its calibration and "
+        f"boundary-sample anchors; this skdvaan ({_skdvaan_version()}) reads "
+        f"format version {FORMAT_VERSION}. Refit the model and save it again.",
+    )
+    _check(
         version <= FORMAT_VERSION,
         f"it was written in format version {version} by skdvaan "
         f"{versions.get('skdvaan')}, and this skdvaan ({_skdvaan_version()}) reads "
@@ -594,6 +603,11 @@ def _network(v, n_features, n_classes, input_shape):
         v["input_shape"] in (None, input_shape), "network.input_shape != input_shape_."
     )
     _check(v["output"] == output, f"network.output must be {output!r}.")
+    _check(
+        v["decoder_variance"] in ("learned", "unit"),
+        "network.decoder_variance must be 'learned' or 'unit'.",
+    )
+    _check(_is_int(v["n_anchors"]) and v["n_anchors"] >= 0, "bad network.n_anchors.")
     return NetworkConfig(
         n_features=n_features,
         n_classes=n_classes,
@@ -603,6 +617,8 @@ def _network(v, n_features, n_classes, input_shape):
         channels=channels,
         kernels=_ints(v["kernels"], "network.kernels", len(channels)),
         output=output,
+        decoder_variance=v["decoder_variance"],
+        n_anchors=v["n_anchors"],
     )
 
 
@@ -679,6 +695,22 @@ def _restore_classifier(payload, tensors, device, prefix=""):
     _check(best is None or _is_number(best), "bad best_validation_score_.")
     est.best_validation_score_ = best
     est.latent_means_ = _array(a, "latent_means_", "f", (k, cfg.latent_dim))
+    for key in ("class_prior_", "training_prior_"):
+        prior = _array(a, key, "f", (k,))
+        ok = bool(np.all(prior > 0)) and bool(np.isclose(prior.sum(), 1.0))
+        _check(ok, f"{key} must hold positive probabilities summing to 1.")
+        setattr(est, key, prior)
+    temperature = a.get("temperature_")
+    _check(
+        _is_number(temperature) and 0 < temperature < math.inf,
+        "temperature_ must be a positive number.",
+    )
+    est.temperature_ = float(temperature)
+    bounds = _array(a, "feature_range_", "f", (2, n_features))
+    ok = bool(np.all(np.isfinite(bounds))) and bool(np.all(bounds[0] <= bounds[1]))
+    _check(ok, "feature_range_ must hold finite (min, max) rows with min <= max.")
+    est.feature_range_ = bounds
+    est.integer_features_ = _array(a, "integer_features_", "b", (n_features,))
     directions = _array(a, "directions", "f", (k, cfg.latent_dim))
     est._directions = torch.as_tensor(directions, dtype=torch.float32)
     _check(isinstance(a.get("device_"), str), "device_ must be a string.")

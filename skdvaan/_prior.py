@@ -9,6 +9,12 @@ The prior of class ``k`` is ``N(mu * v_k, I)`` with unit vectors ``v_k``
 
 The origin is equidistant from every class mean, so ``N(0, I)`` is the region
 between the classes where boundary samples are drawn.
+
+Two boundary rules live here. :func:`sample_boundary` is the paper's, read
+literally: decode ``z ~ N(0, I)`` and keep what the discriminator agrees on.
+:func:`sample_anchored`, the default, starts from real samples of the class
+and moves their codes towards the origin until the discriminator is unsure
+(see ``docs/user_guide`` for why and for what each rule measured).
 """
 
 import math
@@ -17,6 +23,15 @@ import warnings
 import torch
 
 from .exceptions import BoundarySamplingWarning
+
+# The anchored rule moves a real sample's code a share t ~ U(0, T_MAX) of the
+# way to a nearby code of another class: at most to the midpoint, where the
+# boundary between the two would be.
+T_MAX = 1.0
+N_TARGETS = 5  # nearest codes of other classes to move towards
+N_NEIGHBOURS = 5  # a candidate needs one real row of its class among these
+# A candidate this close to its anchor (in scaled units) would be a copy.
+COPY_TOL = 1e-6
 
 # How far the draw moves from the origin towards the class mean when too few
 # boundary candidates are accepted: t = 0 is the paper's rule, t = 1 the core.
@@ -141,3 +156,117 @@ def _decode_core(module, mean, n, generator, batch_size):
     if not out:
         return torch.empty(0, module.cfg.n_features, device=mean.device)
     return torch.cat(out)
+
+
+@torch.no_grad()
+def sample_anchored(
+    module,
+    k,
+    n_samples,
+    *,
+    generator,
+    reference_x,
+    reference_y,
+    window=(0.5, 0.9),
+    batch_size=1024,
+    max_candidates=None,
+    fill=False,
+):
+    """Boundary samples of class index ``k`` anchored on its real samples.
+
+    ``reference_x`` (scaled) and ``reference_y`` are real rows of every class.
+    For each candidate: pick a real row ``x_i`` of class ``k``, draw ``z_i``
+    from its posterior ``N(m_i, s_i^2)``, move it a share ``t ~ U(0, T_MAX)``
+    of the way to the code ``m_j`` of one of its :data:`N_TARGETS` nearest
+    real rows of another class (in latent space: the direction in which the
+    class boundary is nearest), and decode it with the anchor's residual kept:
+    ``x = x_i + G(z_i + t (m_j - z_i)) - G(m_i)``, clipped to the training
+    range (``module.x_min``, ``module.x_max``). The residual ``x_i - G(m_i)``
+    keeps the detail the decoder does not reproduce, so samples are as spread
+    out and as realistic as the real rows they start from. A candidate is
+    kept when
+
+    * the discriminator's probability of ``k`` (under the balanced prior it is
+      trained with) lies in ``window``: still class ``k``, near the boundary;
+    * not all of its :data:`N_NEIGHBOURS` nearest reference rows are of other
+      classes: it is not lost among them (Borderline-SMOTE's "noise" test).
+
+    At most ``max_candidates`` candidates are decoded. With ``fill=True`` a
+    shortfall is made up from the rejected candidates nearest to the window
+    (those in other classes' neighbourhoods last, copies of their anchor, as
+    on constant data, after everything), and a
+    :class:`BoundarySamplingWarning` says how many; otherwise fewer samples
+    may be returned. The module must be in eval mode.
+
+    Returns ``(x, n_fallback)``, as :func:`sample_boundary`.
+    """
+    device = reference_x.device
+    if max_candidates is None:
+        max_candidates = max(8 * n_samples, 2 * batch_size)
+    lo_w, hi_w = window
+    own = reference_y == k
+    anchors = reference_x[own]
+    m_ref, logvar_ref = module.encoder(reference_x)  # (n_ref, d) each
+    m_all, sd_all = m_ref[own], (0.5 * logvar_ref[own]).exp()
+    rec_all = module.decoder(m_all)  # (n_k, n_features)
+    m_other = m_ref[~own]
+    if m_other.shape[0] == 0:
+        targets = torch.zeros(anchors.shape[0], 1, dtype=torch.long, device=device)
+        m_other = torch.zeros(1, m_ref.shape[1], device=device)  # the origin
+    else:
+        n_t = min(N_TARGETS, m_other.shape[0])
+        targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
+    kept, n_kept, drawn = [], 0, 0
+    spare_x = spare_gap = None  # best rejected candidates, for fill=True
+    while n_kept < n_samples and drawn < max_candidates:
+        b = min(batch_size, max_candidates - drawn)
+        drawn += b
+        i = torch.randint(anchors.shape[0], (b,), generator=generator, device=device)
+        j = torch.randint(targets.shape[1], (b,), generator=generator, device=device)
+        eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
+        t = T_MAX * torch.rand(b, 1, generator=generator, device=device)
+        z = m_all[i] + sd_all[i] * eps
+        z = z + t * (m_other[targets[i, j]] - z)
+        x = anchors[i] + module.decoder(z) - rec_all[i]
+        x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
+        p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
+        nn_y = reference_y[
+            torch.cdist(x, reference_x)
+            .topk(min(N_NEIGHBOURS, reference_x.shape[0]), largest=False)
+            .indices
+        ]
+        safe = (nn_y == k).any(1)
+        new = (x - anchors[i]).abs().amax(1) > COPY_TOL
+        ok = new & safe & (p >= lo_w) & (p <= hi_w)
+        take = x[ok][: n_samples - n_kept]
+        kept.append(take)
+        n_kept += take.shape[0]
+        if fill:
+            # Distance to the window, plus 2 for a candidate among other classes.
+            gap = torch.where(p < lo_w, lo_w - p, (p - hi_w).clamp(min=0))
+            # Copies of a real row rank after everything (degenerate data only).
+            gap = gap + 2.0 * (~safe) + 4.0 * (~new)
+            rest = ~ok
+            xs, gs = x[rest], gap[rest]
+            if spare_x is not None:
+                xs, gs = torch.cat([spare_x, xs]), torch.cat([spare_gap, gs])
+            best = gs.argsort()[:n_samples]  # memory stays at n_samples rows
+            spare_x, spare_gap = xs[best], gs[best]
+    n_fallback = 0
+    if n_kept < n_samples and fill and spare_x is not None:
+        extra = spare_x[: n_samples - n_kept]
+        kept.append(extra)
+        n_fallback = int(extra.shape[0])
+    if fill and n_fallback:
+        warnings.warn(
+            f"Only {n_samples - n_fallback} of {n_samples} boundary samples of class "
+            f"index {k} had a discriminator probability in {tuple(window)} and a "
+            f"real neighbour of their class; the other {n_fallback} are the "
+            "candidates nearest to that. The model may be under-trained (raise "
+            "max_iter) or the classes may not overlap.",
+            BoundarySamplingWarning,
+            stacklevel=4,
+        )
+    if not kept:
+        return torch.empty(0, module.cfg.n_features, device=device), n_fallback
+    return torch.cat(kept), n_fallback

@@ -1,5 +1,7 @@
 """DVAANSampler: the paper's boundary samples as an imbalanced-learn over-sampler."""
 
+import warnings
+
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from scipy import sparse
@@ -9,6 +11,10 @@ from sklearn.utils import check_random_state
 from . import _base
 from ._classifier import DVAANClassifier
 from ._persistence import load_estimator, save_estimator
+
+# _fit_resample <- SamplerMixin.fit_resample <- _fit_context wrapper
+# <- BaseSampler.fit_resample <- the user.
+_USER_STACKLEVEL = 5
 
 
 class DVAANSampler(BaseOverSampler):
@@ -90,7 +96,13 @@ class DVAANSampler(BaseOverSampler):
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         X_dense = _base.densify(X)
-        self.estimator_ = est.fit(X_dense, y)
+        # The estimator's warnings (ConvergenceWarning, ...) are re-raised so
+        # that they point at the user's fit_resample call, not at this file.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.estimator_ = est.fit(X_dense, y)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=_USER_STACKLEVEL)
 
         X_new, y_new = [X], [y]
         for label, n in self.sampling_strategy_.items():

@@ -127,9 +127,16 @@ def test_sample_is_in_input_scale_and_reproducible(binary):
 
 def test_boundary_sampling_falls_back_with_a_warning_but_meets_the_request(binary):
     X, y = binary
-    # A discriminator that never predicts class 1 accepts no boundary sample.
-    clf = tiny(max_iter=20, class_weight={0: 1.0, 1: 0.0}).fit(X, y)
-    assert not (clf.predict(X) == 1).any()
+    # A window no candidate can reach: the anchored rule fills from the nearest.
+    clf = tiny(max_iter=20, boundary_window=(0.0, 1e-9)).fit(X, y)
+    with pytest.warns(BoundarySamplingWarning, match="nearest to that"):
+        Xs, _ = clf.sample(500, target_class=1, random_state=0)
+    assert Xs.shape == (500, 6)
+    # A discriminator that hardly predicts class 1 accepts few of the paper's
+    # boundary samples: its rule falls back towards the class mean.
+    clf = tiny(
+        max_iter=20, class_weight={0: 1.0, 1: 0.0}, boundary_sampling="paper"
+    ).fit(X, y)
     with pytest.warns(BoundarySamplingWarning, match="closer to the class mean"):
         Xs, _ = clf.sample(500, target_class=1, random_state=0)
     assert Xs.shape == (500, 6)

@@ -399,8 +399,12 @@ CORRUPTIONS = {
         "names format 'pickle'",
     ),
     "newer format": (
-        edit_meta(set_in("format_version", value=2)),
-        "format version 2 .* Upgrade skdvaan",
+        edit_meta(set_in("format_version", value=3)),
+        "format version 3 .* Upgrade skdvaan",
+    ),
+    "older format": (
+        edit_meta(set_in("format_version", value=1)),
+        "format version 1 .* Refit the model",
     ),
     "format version type": (
         edit_meta(set_in("format_version", value="1")),

@@ -244,7 +244,7 @@ class VAEGAN(_TorchMethod):
         _, h_rec = _frozen(nets["dis"], x_rec)
         cls = F.cross_entropy(logits[:b], y)
         adv = F.cross_entropy(logits[b:], y)
-        ele = element_loss(x_rec, x, "bce")
+        ele = element_loss(x_rec, x, "bce").mean()
         kl = kl_to_prior(m, logvar, torch.zeros_like(m)).mean() / x.shape[1]
         fea = feature_loss(h_rec, h[:b])
         loss = cls + adv + ele + kl + s.lambda_fea * fea
@@ -352,7 +352,7 @@ class CVAEGAN(_TorchMethod):
         fea = feature_loss(hc_gen[:b], h_c)
         gd = _mean_match(hd_all[:b], hd_all[2 * b :])
         gc = sum(_mean_match(h_c, hc_gen[b:], (y == k).float()) for k in (0, 1))
-        ele = element_loss(x_rec, x, "bce")
+        ele = element_loss(x_rec, x, "bce").mean()
         kl = kl_to_prior(m, logvar, torch.zeros_like(m)).mean() / x.shape[1]
         g_mean = BAO_MEAN_MATCH_WEIGHT * s.lambda_adv * (gd + gc)
         loss = d_loss + cls + ele + kl + s.lambda_fea * fea + g_mean

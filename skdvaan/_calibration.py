@@ -1,0 +1,76 @@
+"""Probabilities under the user's class prior, from a class-weighted classifier.
+
+The discriminator is trained on class-weighted real samples plus ``D+``, so
+its softmax estimates ``P(y | x)`` in a world whose class prior ``pi'`` is
+those weights' (balanced, by default), not the data's ``pi``. Bayes' rule
+moves it back as a shift of the logits, ``log pi - log pi'`` (Saerens et al.,
+2002), and a temperature ``T`` fitted on the validation split corrects the
+network's over- or under-confidence: ``softmax(logits / T + log pi - log pi')``.
+"""
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+# Temperatures outside this range mean the validation split is too small or
+# too easy to say anything; the bound keeps one bad split from flattening or
+# hardening every probability.
+TEMPERATURE_BOUNDS = (0.05, 20.0)
+
+
+def class_weights(counts, class_weight):
+    """Per-class weights of the classifier's loss as an array (K,)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if class_weight is None:
+        return np.ones_like(counts)
+    if isinstance(class_weight, str):  # "balanced", from the real counts
+        return counts.sum() / (len(counts) * np.maximum(counts, 1.0))
+    return np.asarray(class_weight, dtype=np.float64)
+
+
+def training_prior(counts, weights, aug_counts, augmentation_weight):
+    """Class prior ``pi'`` that the weighted training loss implies, shape (K,).
+
+    Each batch's real rows carry total weight 1 (a weighted mean) split as
+    ``w_k n_k``; ``D+`` rows carry ``augmentation_weight`` split as
+    ``w_k a_k`` over their counts ``a_k``.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    mass = weights * counts
+    mass = mass / mass.sum()
+    aug = weights * np.asarray(aug_counts, dtype=np.float64)
+    if aug.sum() > 0:
+        mass = mass + augmentation_weight * aug / aug.sum()
+    # A class of weight 0 was not learned: there is no prior to correct it
+    # from, so it keeps its data frequency (no shift).
+    zero = mass <= 0
+    mass = np.where(zero, counts / counts.sum(), mass)
+    mass = np.maximum(mass, 1e-12)
+    return mass / mass.sum()
+
+
+def prior_shift(prior, train_prior):
+    """Logit shift ``log pi - log pi'`` that moves ``pi'`` to ``prior``."""
+    return np.log(np.maximum(prior, 1e-12)) - np.log(train_prior)
+
+
+def calibrated_log_proba(logits, temperature, shift):
+    """``log softmax(logits / T + shift)``, shape (n, K)."""
+    return log_softmax(np.asarray(logits) / temperature + shift, axis=1)
+
+
+def fit_temperature(logits, y, shift):
+    """Temperature minimising the log loss of ``softmax(logits / T + shift)``.
+
+    ``y`` holds class indices. Searched over ``log T`` in
+    :data:`TEMPERATURE_BOUNDS`.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(y))
+
+    def nll(log_t):
+        return -calibrated_log_proba(logits, np.exp(log_t), shift)[rows, y].mean()
+
+    lo, hi = np.log(TEMPERATURE_BOUNDS)
+    res = minimize_scalar(nll, bounds=(lo, hi), method="bounded")
+    return float(np.exp(res.x))

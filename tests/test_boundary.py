@@ -1,0 +1,304 @@
+"""Boundary samples, D+ training, calibration and thread control (issues 9, 10)."""
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+
+from skdvaan import DVAANClassifier, DVAANSampler
+from skdvaan import _classifier as classifier_module
+from skdvaan._calibration import fit_temperature, training_prior
+from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
+from skdvaan._networks import DVAANModule, NetworkConfig
+from skdvaan._prior import class_directions, sample_anchored
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=400, n_features=6, n_informative=4, weights=[0.85], random_state=0
+    )
+
+
+def tiny(**kw):
+    params = dict(hidden_layer_sizes=(16,), max_iter=12, random_state=0)
+    params.update(kw)
+    return DVAANClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tiny(augmentation_warmup=2).fit(X, y)
+
+
+# ------------------------------------------------------------ warm-up, ramp
+
+
+def test_schedule_warmup_then_linear_ramp():
+    got = [augmentation_schedule(e, 0.5, 2) for e in range(6)]
+    assert got == [0.0, 0.0, 0.25, 0.5, 0.5, 0.5]
+    # No warm-up: full ratio from the second epoch (the first has no generator).
+    assert [augmentation_schedule(e, 0.5, 0) for e in range(3)] == [0.0, 0.5, 0.5]
+    assert augmentation_schedule(10, 0.0, 2) == 0.0
+
+
+def test_boundary_samples_start_after_warmup(fitted):
+    n_boundary = [h["n_boundary"] for h in fitted.history_]
+    assert n_boundary[:2] == [0, 0]
+    assert all(n > 0 for n in n_boundary[2:])
+    # The ramp: the first D+ round asks for half of the full one.
+    assert n_boundary[2] < n_boundary[4]
+
+
+def test_no_boundary_samples_without_augmentation(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(augmentation_ratio=0.0, max_iter=4).fit(X, y)
+    assert all(h["n_boundary"] == 0 for h in clf.history_)
+    np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
+
+
+def test_patience_restarts_after_the_ramp(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(augmentation_warmup=3, n_iter_no_change=1, tol=1e9, max_iter=50).fit(
+            X, y
+        )
+    # tol=1e9: nothing ever improves, so training stops as early as allowed:
+    # the ramp ends after epoch 6, then n_iter_no_change + 1 epochs.
+    assert clf.n_iter_ == 6 + 2
+
+
+# --------------------------------------------------------------- D+ routing
+
+
+def _module_and_batch(seed=0):
+    cfg = NetworkConfig(n_features=5, n_classes=2, latent_dim=4, hidden=(8,))
+    torch.manual_seed(seed)
+    module = DVAANModule(cfg, 3.0)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(16, 5, generator=g)
+    y = torch.tensor([0] * 12 + [1] * 4)
+    x_aug = torch.randn(6, 5, generator=g)
+    y_aug = torch.ones(6, dtype=torch.long)
+    return module, x, y, x_aug, y_aug
+
+
+def test_boundary_samples_train_only_the_discriminator():
+    module, x, y, x_aug, y_aug = _module_and_batch()
+    directions = class_directions(2, 4)
+    cfg = TrainConfig()
+    after = {}
+    for name, aug in (("without", None), ("with", (x_aug, y_aug))):
+        m = copy.deepcopy(module)
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        g = torch.Generator().manual_seed(1)
+        xa, ya = aug if aug else (None, None)
+        train_step(m, opt, x, y, directions, cfg, g, None, x_aug=xa, y_aug=ya)
+        after[name] = m
+    for net in ("encoder", "decoder"):
+        a = dict(getattr(after["with"], net).named_parameters())
+        b = dict(getattr(after["without"], net).named_parameters())
+        for key in a:
+            torch.testing.assert_close(a[key], b[key])
+    a = after["with"].discriminator.head.weight
+    b = after["without"].discriminator.head.weight
+    assert not torch.allclose(a, b)
+
+
+def test_training_prior_counts_weights_and_boundary_share():
+    counts = np.array([80, 20])
+    w = np.array([0.625, 2.5])  # balanced
+    np.testing.assert_allclose(training_prior(counts, w, [0, 0], 0.5), [0.5, 0.5])
+    # D+ of the minority at weight 0.5: minority mass 0.5 + 0.5 of 1.5.
+    np.testing.assert_allclose(training_prior(counts, w, [0, 30], 0.5), [1 / 3, 2 / 3])
+
+
+def test_fit_temperature_recovers_a_known_scale():
+    rng = np.random.default_rng(0)
+    true = rng.normal(scale=2.0, size=(4000, 1)) * np.array([[-1.0, 1.0]]) / 2
+    p1 = 1 / (1 + np.exp(-(true[:, 1] - true[:, 0])))
+    y = (rng.random(4000) < p1).astype(int)
+    t = fit_temperature(3.0 * true, y, np.zeros(2))
+    assert 2.5 < t < 3.6
+
+
+# ------------------------------------------------------- the anchored rule
+
+
+def test_anchored_samples_satisfy_the_rule(fitted):
+    module = fitted.module_
+    g = torch.Generator().manual_seed(0)
+    k = 1
+    x, n_fallback = sample_anchored(
+        module,
+        k,
+        40,
+        generator=g,
+        reference_x=module.anchor_x,
+        reference_y=module.anchor_y,
+        window=(0.5, 0.9),
+        fill=False,
+    )
+    assert n_fallback == 0 and 0 < x.shape[0] <= 40
+    with torch.no_grad():
+        p = torch.softmax(module.discriminator(x)[0], 1)[:, k]
+    assert torch.all((p >= 0.5) & (p <= 0.9))
+    assert torch.all(x >= module.x_min) and torch.all(x <= module.x_max)
+    d = torch.cdist(x, module.anchor_x)
+    assert d.min() > 1e-6  # never a copy of a real row
+    nn_y = module.anchor_y[d.topk(5, largest=False).indices]
+    assert torch.all((nn_y == k).any(1))  # a real neighbour of its class
+
+
+def test_sample_stays_in_range_and_keeps_integers(data):
+    X, y = data
+    X = X.copy()
+    X[:, 0] = np.round(X[:, 0] * 3)  # an integer-valued feature
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny().fit(X, y)
+        Xs, ys = clf.sample(200, random_state=0)
+    assert clf.integer_features_.tolist() == [True] + [False] * 5
+    np.testing.assert_array_equal(Xs[:, 0], np.round(Xs[:, 0]))
+    assert np.all(Xs >= X.min(0)) and np.all(Xs <= X.max(0))
+    assert (ys == 1).all()
+
+
+def test_paper_rule_is_still_reachable(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(boundary_sampling="paper", max_iter=4).fit(X, y)
+        Xs, _ = clf.sample(10, random_state=0)
+    assert Xs.shape == (10, 6)
+
+
+@pytest.mark.parametrize("window", [(0.9, 0.5), (0.5,), (-0.1, 0.5), (0.5, 1.2)])
+def test_bad_boundary_window_is_refused(data, window):
+    X, y = data
+    with pytest.raises(ValueError, match="boundary_window"):
+        tiny(boundary_window=window).fit(X, y)
+
+
+def test_decoder_variance_option(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        learned = tiny(max_iter=3).fit(X, y)
+        unit = tiny(max_iter=3, decoder_variance="unit").fit(X, y)
+    assert learned.module_.decoder.log_var is not None
+    assert unit.module_.decoder.log_var is None
+
+
+# ------------------------------------------------------------- calibration
+
+
+def test_probabilities_follow_the_prior_seen_in_fit():
+    X, y = make_classification(
+        n_samples=1500, n_features=8, weights=[0.95], flip_y=0.02, random_state=1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=30).fit(X, y)
+    p = clf.predict_proba(X)[:, 1]
+    assert 0.5 * y.mean() <= p.mean() <= 1.5 * y.mean()
+    clf.set_params(class_prior="balanced")
+    p_bal = clf.predict_proba(X)[:, 1]
+    assert p_bal.mean() > 2 * p.mean()
+    # Same ranking under either prior.
+    assert np.array_equal(
+        np.argsort(p, kind="stable"), np.argsort(p_bal, kind="stable")
+    )
+
+
+@pytest.mark.parametrize("prior", ["fit", "balanced", [0.3, 0.7]])
+def test_predict_agrees_with_proba_and_decision(fitted, data, prior):
+    X, _ = data
+    clf = copy.deepcopy(fitted).set_params(class_prior=prior)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(1)])
+    dec = clf.decision_function(X)
+    np.testing.assert_array_equal(dec > 0, proba[:, 1] > proba[:, 0])
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+@pytest.mark.parametrize("prior", [[0.5], [0.2, 0.2], [-0.5, 1.5], "other"])
+def test_bad_class_prior_is_refused(data, prior):
+    X, y = data
+    with pytest.raises(ValueError, match="class_prior"):
+        tiny(class_prior=prior).fit(X, y)
+
+
+def test_scaler_is_fitted_on_the_training_part_only():
+    X, y = make_classification(n_samples=1000, weights=[0.8], random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=2, early_stopping=True, validation_fraction=0.2).fit(X, y)
+    assert clf.scaler_.n_samples_seen_ == 800
+
+
+# ------------------------------------------------------------------ threads
+
+
+def test_threads_are_limited_during_fit_and_restored(data, monkeypatch):
+    X, y = data
+    seen = []
+    real_train = classifier_module.train
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(classifier_module, "train", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tiny(max_iter=2).fit(X, y)
+            assert seen == [1]  # the default for a tabular network
+            assert torch.get_num_threads() == 3
+            tiny(max_iter=2, n_threads=2).fit(X, y)
+            assert seen == [1, 2]
+            assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_threads_are_restored_after_an_error(data, monkeypatch):
+    X, y = data
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(classifier_module, "train", boom)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            tiny(max_iter=2).fit(X, y)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+# -------------------------------------------------------------- the sampler
+
+
+def test_sampler_warnings_point_at_the_callers_line(data):
+    X, y = data
+    sampler = DVAANSampler(estimator=tiny(max_iter=2), random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler.fit_resample(X, y)
+    files = {w.filename for w in caught}
+    assert files == {__file__}
