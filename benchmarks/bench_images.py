@@ -171,28 +171,96 @@ def run(args):
     max_train = None if args.full else args.max_train
     max_test = 500 if args.quick else None
     rows, records, skipped = [], [], []
+    for seed in args.seeds or [args.seed]:
+        _run_seed(
+            args, seed, device, ratios, max_train, max_test, rows, records, skipped
+        )
+    train_note = "complete" if max_train is None else f"at most {max_train} images"
+    test_note = "complete" if max_test is None else f"subsampled to {max_test}"
+    seeds = args.seeds or [args.seed]
+    notes = [
+        f"Training pairs: {train_note} (stratified subsample); test pairs: "
+        f"{test_note}; at most {args.epochs} epochs; seeds {seeds} (each seed "
+        "draws its own training subsample and initialisation).",
+        "`DVAAN_a` is `DVAANClassifier(augmentation_ratio=0)`: the same model "
+        "without boundary samples. Every method gets the same real mini-batches "
+        "per epoch (D+ rows ride in DVAAN's batches, adding no gradient step).",
+    ]
+    notes += [f"Skipped: {s}" for s in dict.fromkeys(skipped)]
+    tables = [("Test AUC on the image pairs", _common.markdown_table(rows))]
+    if len(seeds) > 1:
+        tables.append(
+            (
+                "Mean test ROC AUC over seeds, and DVAAN's paired differences "
+                "(paired t-test over seeds and ratios, per task)",
+                _common.markdown_table(summarise(records)),
+            )
+        )
+    _common.write_results(
+        args.name,
+        args,
+        tables=tables,
+        records=records,
+        machine=machine,
+        wall_time=timer(),
+        notes=notes,
+    )
+
+
+def summarise(records):
+    """Per task: mean AUC per method and DVAAN's paired differences."""
+    from scipy import stats
+
+    rows = []
+    for task in dict.fromkeys(r["task"] for r in records):
+        rs = [r for r in records if r["task"] == task]
+        cells = sorted({(r["ratio"], r["seed"]) for r in rs})
+        auc = {(r["ratio"], r["seed"], r["method"]): r["roc_auc"] for r in rs}
+        methods = list(dict.fromkeys(r["method"] for r in rs))
+        for ratio in dict.fromkeys(c[0] for c in cells):
+            row = {"task": task, "ratio": ratio}
+            for m in methods:
+                vals = [auc[(ratio, s, m)] for (r_, s) in cells if r_ == ratio]
+                row[m] = f"{np.mean(vals):.4f}"
+            rows.append(row)
+        for other in [m for m in methods if m != "DVAAN"]:
+            d = [auc[(r_, s, "DVAAN")] - auc[(r_, s, other)] for (r_, s) in cells]
+            p = stats.ttest_1samp(d, 0.0).pvalue if len(d) > 1 else float("nan")
+            verdict = "tie" if not p < 0.05 else ("win" if np.mean(d) > 0 else "loss")
+            rows.append(
+                {
+                    "task": task,
+                    "ratio": f"DVAAN - {other}",
+                    "DVAAN": f"{np.mean(d):+.4f} (p={p:.3f}, {verdict})",
+                }
+            )
+    return rows
+
+
+def _run_seed(args, seed, device, ratios, max_train, max_test, rows, records, skipped):
     for task, load in TASKS.items():
         if args.tasks and not any(s in task for s in args.tasks):
             continue
         try:
-            X_test, y_test = load("test", None, args.seed)
+            X_test, y_test = load("test", None, seed)
         except FileNotFoundError as exc:
             skipped.append(f"{task}: {str(exc).splitlines()[0]}")
             print("skipped", skipped[-1], flush=True)
             continue
-        X_test, y_test = _subsample(X_test, y_test, max_test, args.seed)
+        X_test, y_test = _subsample(X_test, y_test, max_test, seed)
         for r_label in ratios:
-            X, y = load("train", RATIOS[r_label], args.seed)
-            X, y = _subsample(X, y, max_train, args.seed)
-            for method in ("DVAAN", "CNN weighted", "CNN balanced batches"):
+            X, y = load("train", RATIOS[r_label], seed)
+            X, y = _subsample(X, y, max_train, seed)
+            for method in ("DVAAN", "DVAAN_a", "CNN weighted", "CNN balanced batches"):
                 t = _common.Timer()
                 with _common.WarningCounter() as wc:
-                    if method == "DVAAN":
+                    if method.startswith("DVAAN"):
                         clf = DVAANClassifier(
                             input_shape=SHAPE,
                             max_iter=args.epochs,
                             device=str(device),
-                            random_state=args.seed,
+                            random_state=seed,
+                            augmentation_ratio=0.0 if method == "DVAAN_a" else 0.5,
                         ).fit(X, y)
                         fit_s, n_epochs = t(), clf.n_iter_
                         score = clf.decision_function(X_test)
@@ -203,11 +271,12 @@ def run(args):
                             balanced_batches=method.endswith("batches"),
                             epochs=args.epochs,
                             device=device,
-                            seed=args.seed,
+                            seed=seed,
                         )
                         fit_s = t()
                         score = _predict(net, X_test, device)
                 rec = {
+                    "seed": seed,
                     "task": task,
                     "ratio": r_label,
                     "n_train": int(len(y)),
@@ -224,6 +293,7 @@ def run(args):
                 records.append(rec)
                 rows.append(
                     {
+                        "seed": seed,
                         "task": task,
                         "ratio": r_label,
                         "train (pos)": f"{rec['n_train']} ({rec['n_train_positive']})",
@@ -236,22 +306,6 @@ def run(args):
                     }
                 )
                 print(rows[-1], flush=True)
-    train_note = "complete" if max_train is None else f"at most {max_train} images"
-    test_note = "complete" if max_test is None else f"subsampled to {max_test}"
-    notes = [
-        f"Training pairs: {train_note} (stratified subsample); test pairs: "
-        f"{test_note}; at most {args.epochs} epochs; one seed ({args.seed}).",
-    ]
-    notes += [f"Skipped: {s}" for s in skipped]
-    _common.write_results(
-        "bench_images",
-        args,
-        tables=[("Test AUC on the image pairs", _common.markdown_table(rows))],
-        records=records,
-        machine=machine,
-        wall_time=timer(),
-        notes=notes,
-    )
 
 
 def main():
@@ -267,6 +321,8 @@ def main():
     parser.add_argument("--full", action="store_true", help="every training image")
     parser.add_argument("--ratios", nargs="*", choices=list(RATIOS))
     parser.add_argument("--tasks", nargs="*", help="tasks whose name contains these")
+    parser.add_argument("--seeds", nargs="*", type=int, help="several seeds")
+    parser.add_argument("--name", default="bench_images", help="stem of the results")
     args = parser.parse_args()
     if args.quick:
         args.max_train = min(args.max_train, 400)

@@ -221,6 +221,28 @@ def speed_benchmark(args):
     return records, fit_rows, gen_rows
 
 
+def mean_ranks(records):
+    """Per classifier: each sampler's rank by mean ROC AUC, averaged over data sets."""
+    from scipy.stats import rankdata
+
+    out = []
+    for clf in dict.fromkeys(r["classifier"] for r in records):
+        per = {}
+        for name in dict.fromkeys(r["dataset"] for r in records):
+            rs = [
+                r
+                for r in records
+                if r["dataset"] == name and r["classifier"] == clf and r["roc_auc"]
+            ]
+            ranks = rankdata([-np.mean(r["roc_auc"]) for r in rs])
+            for r, rank in zip(rs, ranks):
+                per.setdefault(r["sampler"], []).append(rank)
+        row = {"classifier": clf}
+        row.update({k: f"{np.mean(v):.2f}" for k, v in per.items()})
+        out.append(row)
+    return out
+
+
 def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()  # at the start: load average
@@ -237,6 +259,14 @@ def run(args):
                 f"Samplers in front of two classifiers, repeated stratified CV "
                 f"({n_splits}-fold x {n_repeats})",
                 _common.markdown_table(rows),
+            )
+        )
+    if records:
+        tables.append(
+            (
+                "Mean rank of each sampler by ROC AUC (1 is best; ties share "
+                "the mean rank), over the data sets",
+                _common.markdown_table(mean_ranks(records)),
             )
         )
     tables += [
@@ -257,7 +287,7 @@ def run(args):
         "some DVAAN samples came from the fallback towards the class core).",
     ]
     _common.write_results(
-        "bench_sampler",
+        args.name,
         args,
         tables=tables,
         records={"cv": records, "speed": speed_records},
@@ -273,6 +303,7 @@ def main():
     parser.add_argument(
         "--skip-cv", action="store_true", help="only the fit_resample/sample timings"
     )
+    parser.add_argument("--name", default="bench_sampler", help="stem of the results")
     args = parser.parse_args()
     _common.limit_threads(args.threads)
     run(args)

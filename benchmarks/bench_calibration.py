@@ -1,0 +1,157 @@
+"""Are DVAANClassifier's probabilities usable as probabilities? Measured.
+
+Issue 9, item 6. On the offline tabular tasks of ``_common.tabular_datasets``,
+out-of-fold probabilities from stratified 5-fold CV for
+
+* ``DVAAN``: ``DVAANClassifier(random_state=seed)``, whose ``predict_proba``
+  reports the class prior seen in fit (prior shift + validation temperature);
+* ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, what
+  ``predict_proba`` reported before calibration;
+* ``DVAAN + CalibratedClassifierCV``: scikit-learn's sigmoid calibration
+  around the default model (cv=3), on the sets under 2,000 rows (it fits
+  three more models per fold);
+* ``HGB``: HistGradientBoostingClassifier, no class weights (the usual
+  well-calibrated reference).
+
+Reported: the mean predicted minority probability over the base rate (target
+0.5 to 1.5), the Brier score and its ratio to HGB's (target at most 1.2), log
+loss and ROC AUC. A reliability diagram per data set goes to
+``results/<name>.png``.
+
+    python benchmarks/bench_calibration.py --quick
+    python benchmarks/bench_calibration.py
+"""
+
+import warnings
+
+import _common
+import numpy as np
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV, calibration_curve
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from skdvaan import DVAANClassifier
+
+
+def oof_probabilities(X, y, seed, with_cccv):
+    """Out-of-fold minority probabilities of every method, as a dict."""
+    out = {"DVAAN": [], "DVAAN balanced": [], "HGB": []}
+    if with_cccv:
+        out["DVAAN + CalibratedClassifierCV"] = []
+    idx = []
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    for tr, te in cv.split(X, y):
+        idx.append(te)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dv = DVAANClassifier(random_state=seed).fit(X[tr], y[tr])
+            out["DVAAN"].append(dv.predict_proba(X[te])[:, 1])
+            dv.set_params(class_prior="balanced")
+            out["DVAAN balanced"].append(dv.predict_proba(X[te])[:, 1])
+            hgb = HistGradientBoostingClassifier(random_state=seed).fit(X[tr], y[tr])
+            out["HGB"].append(hgb.predict_proba(X[te])[:, 1])
+            if with_cccv:
+                cc = CalibratedClassifierCV(
+                    clone(DVAANClassifier(random_state=seed)), method="sigmoid", cv=3
+                ).fit(X[tr], y[tr])
+                out["DVAAN + CalibratedClassifierCV"].append(
+                    cc.predict_proba(X[te])[:, 1]
+                )
+    order = np.concatenate(idx)
+    return {k: _reorder(np.concatenate(v), order) for k, v in out.items()}
+
+
+def _reorder(p, order):
+    res = np.empty_like(p)
+    res[order] = p
+    return res
+
+
+def run(args):
+    timer = _common.Timer()
+    machine = _common.machine_info()
+    data = _common.tabular_datasets(args.seed, quick=args.quick)
+    if args.datasets:
+        data = [d for d in data if any(s in d[0] for s in args.datasets)]
+    records, rows, curves = [], [], {}
+    for name, X, y in data:
+        probs = oof_probabilities(X, y, args.seed, with_cccv=len(y) < 2000)
+        brier_ref = brier_score_loss(y, probs["HGB"])
+        curves[name] = (y, probs)
+        for method, p in probs.items():
+            rec = {
+                "dataset": name,
+                "method": method,
+                "base_rate": float(y.mean()),
+                "mean_p_over_base": float(p.mean() / y.mean()),
+                "brier": float(brier_score_loss(y, p)),
+                "brier_over_hgb": float(brier_score_loss(y, p) / brier_ref),
+                "log_loss": float(log_loss(y, np.clip(p, 1e-12, 1 - 1e-12))),
+                "roc_auc": float(roc_auc_score(y, p)),
+            }
+            records.append(rec)
+            rows.append(
+                {
+                    "dataset": name,
+                    "method": method,
+                    "base rate": f"{rec['base_rate']:.3f}",
+                    "mean p / base": f"{rec['mean_p_over_base']:.2f}",
+                    "Brier": f"{rec['brier']:.4f}",
+                    "Brier / HGB": f"{rec['brier_over_hgb']:.2f}",
+                    "log loss": f"{rec['log_loss']:.3f}",
+                    "ROC AUC": f"{rec['roc_auc']:.3f}",
+                }
+            )
+            print(rows[-1], flush=True)
+    _plot(curves, args)
+    _common.write_results(
+        args.name,
+        args,
+        tables=[("Out-of-fold probabilities, 5-fold CV", _common.markdown_table(rows))],
+        records=records,
+        machine=machine,
+        wall_time=timer(),
+        notes=[
+            "Targets (issue 9): mean p / base rate in [0.5, 1.5] and Brier / HGB "
+            "at most 1.2 for `DVAAN` (the default predict_proba).",
+        ],
+    )
+
+
+def _plot(curves, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(curves)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
+    for ax, (name, (y, probs)) in zip(axes[0], curves.items()):
+        ax.plot([0, 1], [0, 1], color="0.7", lw=1, ls="--")
+        for method, p in probs.items():
+            frac, mean = calibration_curve(y, p, n_bins=8, strategy="quantile")
+            ax.plot(mean, frac, marker="o", ms=3, lw=1.2, label=method)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("mean predicted probability", fontsize=8)
+        ax.set_ylabel("observed minority share", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    stem = args.name + ("_quick" if args.quick else "")
+    fig.savefig(args.out / f"{stem}.png", dpi=110)
+    plt.close(fig)
+
+
+def main():
+    parser = _common.make_parser(__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="*")
+    parser.add_argument("--name", default="bench_calibration")
+    args = parser.parse_args()
+    _common.limit_threads(args.threads)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
