@@ -61,6 +61,11 @@ def add_cv_arguments(parser):
         "--large", action="store_true", help="add a 100,000-row make_classification set"
     )
     parser.add_argument(
+        "--mc-rows",
+        type=int,
+        help="rows of the 1:50 make_classification set (4,000 quick, else 20,000)",
+    )
+    parser.add_argument(
         "--datasets",
         nargs="*",
         help="run only data sets whose name contains one of these",
@@ -376,7 +381,7 @@ def _subsample_minority(X, y, positive, ratio, seed):
     )
 
 
-def tabular_datasets(seed, *, quick=False, large=False):
+def tabular_datasets(seed, *, quick=False, large=False, mc_rows=None):
     """Imbalanced binary tasks built from data that ships with scikit-learn.
 
     Returns a list of ``(name, X, y)`` with ``y = 1`` for the minority class.
@@ -401,7 +406,7 @@ def tabular_datasets(seed, *, quick=False, large=False):
     X, y = load_wine(return_X_y=True)
     Xi, yi = _subsample_minority(X, y, 0, 0.2, seed)
     out.append(("wine class 0 vs rest 1:5", Xi, yi))
-    n = 4000 if quick else 20000
+    n = mc_rows or (4000 if quick else 20000)
     X, y = make_classification(
         n_samples=n,
         n_features=20,

@@ -59,7 +59,9 @@ def classifiers(seed):
 
 
 def cv_benchmark(args, n_splits, n_repeats):
-    data = _common.tabular_datasets(args.seed, quick=args.quick, large=args.large)
+    data = _common.tabular_datasets(
+        args.seed, quick=args.quick, large=args.large, mc_rows=args.mc_rows
+    )
     if args.datasets:
         data = [d for d in data if any(s in d[0] for s in args.datasets)]
     records = []

@@ -9,7 +9,10 @@ time for
 * ``MLP+ROS``: StandardScaler, RandomOverSampler, MLPClassifier (defaults);
 * ``MLP``: StandardScaler, MLPClassifier (defaults), no treatment;
 * ``LogReg bal``: StandardScaler, LogisticRegression(class_weight="balanced");
-* ``HGB bal``: HistGradientBoostingClassifier(class_weight="balanced").
+* ``HGB bal``: HistGradientBoostingClassifier(class_weight="balanced");
+* ``D weighted``, ``D balanced batches``, ``D+ROS``, ``D+SMOTE``: DVAAN's
+  discriminator alone with the same budget (``_baselines.PlainNet``), the
+  same-backbone baselines.
 
 It ends with DVAAN's win/tie/loss against MLP+ROS per data set (Nadeau-Bengio
 corrected resampled t-test on the paired fold scores, alpha 0.05).
@@ -24,6 +27,7 @@ import json
 
 import _common
 import numpy as np
+from _baselines import PlainNet
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -55,6 +59,11 @@ def methods(seed, variants=()):
         "HGB bal": HistGradientBoostingClassifier(
             class_weight="balanced", random_state=seed
         ),
+        # DVAAN's discriminator alone, same training budget (see _baselines).
+        "D weighted": PlainNet("weighted", random_state=seed),
+        "D balanced batches": PlainNet("balanced_batches", random_state=seed),
+        "D+ROS": PlainNet("ros", random_state=seed),
+        "D+SMOTE": PlainNet("smote", random_state=seed),
     }
     for params in variants:
         label = "DVAAN " + ",".join(f"{k}={v}" for k, v in params.items())
@@ -68,7 +77,9 @@ def run(args):
     machine = _common.machine_info()  # at the start: load average
     n_splits, n_repeats = (3, 1) if args.quick else (args.folds, args.repeats)
     variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
-    data = _common.tabular_datasets(args.seed, quick=args.quick, large=args.large)
+    data = _common.tabular_datasets(
+        args.seed, quick=args.quick, large=args.large, mc_rows=args.mc_rows
+    )
     if args.datasets:
         data = [d for d in data if any(s in d[0] for s in args.datasets)]
     records, rows = [], []
