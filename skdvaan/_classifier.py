@@ -5,6 +5,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -14,13 +15,20 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _base, _calibration
-from ._engine import TrainConfig, encode_latent, predict_logits, train
+from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, save_estimator
 from ._prior import class_directions, sample_anchored, sample_boundary
+from ._tabular import ColumnEncoder, needs_encoder
 
 # Data sets at least this large hold out a validation split for early stopping
 # when early_stopping="auto" (as HistGradientBoosting does for 10,000 rows).
@@ -71,6 +79,19 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         kernels of 3x3, batch norm), light enough for a CPU. ``"paper"``: the
         stack of Sec. 4.2 (64/92/128/256 kernels of 5x5, 5x5, 3x3, 3x3).
         ``"auto"``: ``"conv"`` when ``input_shape`` is given, else ``"mlp"``.
+    categorical_features : "from_dtype", array-like of int, str or bool, or \
+            None, default="from_dtype"
+        Which columns of a mixed-type table are categorical, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: column
+        indices, column names, a boolean mask, ``"from_dtype"`` (pandas
+        ``category``, ``bool``, object and string columns; in a NumPy object
+        array, columns that hold non-numbers) or ``None`` (none). DataFrames
+        and object arrays that are not plain numbers are encoded column by
+        column (one-hot blocks with a softmax head each, standardised
+        numbers, a generated missing-indicator per column with missing
+        cells); see the :ref:`User Guide <user_guide>`. Numeric arrays,
+        sparse matrices and frames of plain numbers without missing cells
+        are standardised as a whole, unless this names a column.
     mu : float, default=3.0
         Initial distance scale ``mu`` of the class means (Eq. 4); the value
         the paper fixes for its ablation DVAAN_mu.
@@ -157,7 +178,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Torch intra-op threads during fit, prediction and sampling; the
         caller's setting is restored afterwards. ``None`` picks 1 for tabular
         networks (too small to gain from more, and slowed by busy cores) and
-        up to 4 for the conv backbone.
+        up to 4 for the conv backbone, never more than the caller's setting.
     device : str, default="auto"
         ``"auto"`` (a CUDA GPU when there is one), ``"cpu"``, ``"cuda"`` or
         ``"cuda:N"``.
@@ -177,6 +198,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
+    encoder_ : ColumnEncoder or None
+        The column encoding of a mixed-type table (columns, dtypes,
+        categories, scales, ranges); ``None`` for numeric, sparse and image
+        input.
     module_ : torch.nn.Module
         The fitted encoder, decoder and discriminator (with ``mu`` as a buffer).
     device_ : torch.device
@@ -191,12 +216,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     temperature_ : float
         Temperature of the logits, fitted on the validation split by log
         loss (1.0 without early stopping).
-    feature_range_ : ndarray of shape (2, `n_features_in_`)
+    feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
-        stay inside.
-    integer_features_ : ndarray of shape (`n_features_in_`,), dtype=bool
+        stay inside. ``None`` with ``encoder_``, which keeps the ranges.
+    integer_features_ : ndarray of shape (`n_features_in_`,), dtype=bool, or None
         Features whose values in fit were all integers; generated samples
-        are rounded on them.
+        are rounded on them. ``None`` with ``encoder_``.
     history_ : list of dict
         One record per epoch: losses (``loss_cls``, ``loss_adv``,
         ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``, ``n_boundary`` (size
@@ -246,6 +271,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         ],
         "input_shape": ["array-like", None],
         "backbone": [StrOptions({"auto", "mlp", "conv", "paper"})],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "mu": [Interval(Real, 0, None, closed="neither")],
         "learn_mu": ["boolean"],
         "mu_step": [Interval(Real, 0, None, closed="left")],
@@ -284,6 +310,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         latent_dim="auto",
         input_shape=None,
         backbone="auto",
+        categorical_features="from_dtype",
         mu=3.0,
         learn_mu=True,
         mu_step=0.01,
@@ -315,6 +342,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.latent_dim = latent_dim
         self.input_shape = input_shape
         self.backbone = backbone
+        self.categorical_features = categorical_features
         self.mu = mu
         self.learn_mu = learn_mu
         self.mu_step = mu_step
@@ -350,11 +378,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, C, H, W)
+        X : {array-like, sparse matrix, DataFrame} of shape \
+                (n_samples, n_features) or (n_samples, C, H, W)
             Training data: tabular features, or images (flattened with
             ``input_shape``, or 4-D). Sparse input is densified up to 100
-            million entries.
+            million entries. A DataFrame or NumPy object array may mix
+            float, int, bool, ``category``, object and string columns with
+            missing cells (NaN, None, ``pd.NA``); see
+            ``categorical_features``. NaN in a numeric NumPy array is
+            refused: pass a DataFrame to have missing cells modelled.
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
 
@@ -374,7 +406,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X, y):
-        X, y, shape = self._validate_fit_input(X, y)
+        X, y, shape, mixed = self._validate_fit_input(X, y)
         hidden = self._check_hidden()
         lo, hi = self._check_mu_bounds()
         window = self._check_window()
@@ -385,6 +417,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self._label_encoder = LabelEncoder().fit(y)
         self.classes_ = self._label_encoder.classes_
         y_idx = self._label_encoder.transform(y).astype(np.int64)
+        # Mixed-type tables are encoded once, on every row (categories and
+        # missing cells of each class, numeric ranges): the networks see
+        # encoded float32 rows from here on.
+        self.encoder_ = None
+        if mixed:
+            self.encoder_ = ColumnEncoder().fit(
+                X, y_idx, categorical_features=self.categorical_features
+            )
+            X = self.encoder_.transform(X)
         n_classes = len(self.classes_)
         counts = np.bincount(y_idx, minlength=n_classes)
         self.class_counts_ = counts
@@ -400,9 +441,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             self._check_validation_split(counts)
 
         seed = rng.randint(np.iinfo(np.int32).max)
-        # Generated rows stay inside the range seen in fit, in input units.
-        self.feature_range_ = np.stack([X.min(0), X.max(0)]).astype(np.float64)
-        self.integer_features_ = np.all(X == np.round(X), axis=0)
+        # Generated rows stay inside the range seen in fit, in input units
+        # (the encoder keeps them per column for mixed-type tables).
+        self.feature_range_ = self.integer_features_ = None
+        if not mixed:
+            self.feature_range_ = np.stack([X.min(0), X.max(0)]).astype(np.float64)
+            self.integer_features_ = np.all(X == np.round(X), axis=0)
         if early:
             idx_tr, idx_val = train_test_split(
                 np.arange(n_samples),
@@ -417,9 +461,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         # Scaling, fitted on the training part only: standardise tabular
         # features; map pixels to [0, 1].
         self.input_shape_ = shape
-        if shape is None:
+        if shape is None and not mixed:
             self.scaler_ = StandardScaler().fit(X)
-        else:
+        elif shape is not None:
             self.pixel_scale_ = _base.pixel_scale(X)
         Xs = self._scale(X)
         val = None
@@ -456,6 +500,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             boundary_rule=self.boundary_sampling,
             boundary_window=window,
             recon="mse" if shape is None else "bce",
+            output=None
+            if not mixed
+            else OutputLayer(
+                activate=self.encoder_.activate,
+                recon_loss=self.encoder_.recon_loss,
+                n_columns=self.encoder_.n_columns,
+            ),
             class_weight=class_weight,
             early_stopping=bool(early),
             n_iter_no_change=self.n_iter_no_change,
@@ -520,7 +571,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if self.n_threads is not None:
             return int(self.n_threads)
         cfg = net_cfg if net_cfg is not None else self.module_.cfg
-        return _base.default_threads(conv=cfg.input_shape is not None)
+        # Only ever fewer than the caller's: a joblib or Dask worker limited
+        # to one thread stays so.
+        return min(
+            torch.get_num_threads(),
+            _base.default_threads(conv=cfg.input_shape is not None),
+        )
 
     def _check_window(self):
         window = tuple(self.boundary_window)
@@ -553,6 +609,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_fit_input(self, X, y):
         X, shape = _base.flatten_images(X, self.input_shape)
+        if shape is None and needs_encoder(X, self.categorical_features):
+            return (*self._validate_mixed_input(X, y), None, True)
         X, y = validate_data(
             self,
             X,
@@ -569,7 +627,42 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 "1 class only."
             )
         shape = _base.check_input_shape(shape, X.shape[1])
-        return X, y, shape
+        spec = self.categorical_features
+        arr = np.asarray([] if spec is None or isinstance(spec, str) else spec)
+        if arr.size and (arr.dtype.kind != "b" or arr.any()):
+            raise ValueError(
+                "categorical_features names columns, but X is "
+                + ("images" if shape is not None else "a sparse matrix")
+                + "; categorical columns need a dense table (a DataFrame or array)."
+            )
+        return X, y, shape, False
+
+    def _validate_mixed_input(self, X, y):
+        """Checks of a mixed-type table and its labels; the encoder checks cells."""
+        if not isinstance(X, (np.ndarray, pd.DataFrame)):
+            X = np.asarray(X, dtype=object)
+        X, y = validate_data(self, X, y, skip_check_array=True)
+        y = check_array(
+            column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
+        )
+        check_consistent_length(X, y)
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
+                "a minimum of 2 is required by DVAANClassifier."
+            )
+        if X.shape[1] < 1:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                "of 1 is required by DVAANClassifier."
+            )
+        check_classification_targets(y)
+        if np.unique(y).shape[0] < 2:
+            raise ValueError(
+                "DVAANClassifier needs samples of at least two classes; y holds "
+                "1 class only."
+            )
+        return X, y
 
     def _check_hidden(self):
         hidden = self.hidden_layer_sizes
@@ -691,6 +784,16 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_X(self, X):
         check_is_fitted(self)
+        encoder = getattr(self, "encoder_", None)
+        if encoder is not None:
+            # Names and width as scikit-learn checks them; cells by the encoder
+            # (an unseen category encodes as an all-zero block).
+            if not isinstance(X, (np.ndarray, pd.DataFrame)) and not hasattr(
+                X, "tocsr"
+            ):
+                X = np.asarray(X, dtype=object)
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return encoder.transform(X)
         X, _ = _base.flatten_images(X, self.input_shape_)
         X = validate_data(
             self,
@@ -702,6 +805,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return _base.densify(X)
 
     def _scale(self, X):
+        if getattr(self, "encoder_", None) is not None:
+            return X  # encoded by _validate_X
         if self.input_shape_ is None:
             X = self.scaler_.transform(X)
         else:
@@ -851,8 +956,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, `n_features_in_`)
-            Generated samples, in the scale of the training data.
+        X : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Generated samples, in the scale of the training data. For a
+            mixed-type table (``encoder_``), in the container of the fit
+            input, with its columns, order, dtypes and categories: only
+            categories (and missing cells) that ``target_class`` had in fit,
+            integers rounded and numbers inside the range seen in fit.
         y : ndarray of shape (n_samples,)
             ``target_class`` repeated.
         """
@@ -884,9 +993,16 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 f"{_base.MAX_DENSE_ENTRIES:,} one call may; draw them in several "
                 "smaller calls."
             )
+        encoder = getattr(self, "encoder_", None)
         if n_samples == 0:
+            if encoder is not None:
+                # One decoded row, cut: the container, columns and dtypes.
+                one = encoder.inverse_transform(np.zeros((1, encoder.n_encoded)))
+                empty = one.iloc[:0] if isinstance(one, pd.DataFrame) else one[:0]
+                return empty, self.classes_[:0].copy()
             return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        activate = None if encoder is None else encoder.activate
         module = self.module_.eval()
         generator = _base.torch_generator(seed, self.device_)
         with _base.torch_threads(self._threads()):
@@ -900,6 +1016,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     reference_y=module.anchor_y,
                     window=self._check_window(),
                     fill=True,
+                    activate=activate,
                 )
             else:
                 x, _ = sample_boundary(
@@ -910,9 +1027,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     generator=generator,
                     fill=True,
                     kind=kind,
+                    activate=activate,
                 )
                 x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
         X = x.float().cpu().numpy().astype(np.float64)
+        y_new = np.repeat(self.classes_[k : k + 1], X.shape[0])
+        if encoder is not None:
+            # Anchored rows are real rows moved: the most likely category (and
+            # missing cell) is the anchor's unless the move shifted it. Rows
+            # decoded from the prior draw their categories from the softmax.
+            anchored = kind == "boundary" and self.boundary_sampling == "anchored"
+            X = encoder.inverse_transform(
+                X,
+                [k] * X.shape[0],
+                mode="argmax" if anchored else "sample",
+                random_state=seed,
+            )
+            return X, y_new
         if self.input_shape_ is None:
             X = self.scaler_.inverse_transform(X)
         else:
@@ -922,7 +1053,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         # Features that held only integers (counts, levels, pixels) stay so.
         ints = self.integer_features_
         X[:, ints] = np.round(X[:, ints])
-        return X, np.repeat(self.classes_[k : k + 1], X.shape[0])
+        return X, y_new
 
     # ---------------------------------------------------------- persistence
 

@@ -112,12 +112,14 @@ def _build_parser():
             "Fit DVAANSampler on a table and write it back with generated rows "
             "appended: the original rows first and unchanged, then the new "
             "ones. Columns keep their order, names and dtypes; the target may "
-            "hold strings. Integer feature columns get generated values "
-            "rounded, clipped to the column's observed range and cast back to "
-            "the integer type; boolean columns are thresholded at 0.5. All "
-            "other columns must be numeric without missing values (encode or "
-            "impute them first). Files ending in .parquet or .pq are Parquet "
-            "(needs pyarrow); anything else is CSV."
+            "hold strings. Feature columns may mix numbers, integers, booleans, "
+            "strings and categories, with missing cells: text and boolean "
+            "columns are modelled as categories, and a generated row holds only "
+            "values its class had in the input. Integer columns get generated "
+            "values rounded and inside the column's observed range, numbers "
+            "stay inside their range, and missing cells are generated at a "
+            "learned rate. Files ending in .parquet or .pq are Parquet (needs "
+            "pyarrow); anything else is CSV."
         ),
         epilog="example: skdvaan resample loans.csv --target default "
         "-o loans_balanced.csv --random-state 0",
@@ -244,8 +246,6 @@ def _read_table(path):
 
 
 def _check_table(df, target):
-    from pandas.api.types import is_numeric_dtype
-
     if len(df) == 0:
         raise CLIError("the file has no rows")
     names = [str(c) for c in df.columns]
@@ -270,20 +270,12 @@ def _check_table(df, target):
             f"target column {target!r} holds one class only ({labels[0]!r}); "
             "resampling needs at least two classes"
         )
-    text = [c for c in features if not is_numeric_dtype(df[c].dtype)]
-    if text:
+    empty = [str(c) for c in features if df[c].isna().all()]
+    if empty:
         raise CLIError(
-            "non-numeric feature columns: "
-            + ", ".join(f"{c} ({df[c].dtype})" for c in text)
-            + "; encode them as numbers first (for example one-hot), or drop them"
-        )
-    nan = df[features].isna().sum()
-    nan = nan[nan > 0]
-    if len(nan):
-        raise CLIError(
-            "missing values (NaN) in feature columns: "
-            + ", ".join(f"{c} ({n} rows)" for c, n in nan.items())
-            + "; impute or drop them first"
+            "feature columns with no values at all: "
+            + ", ".join(empty)
+            + "; drop them first"
         )
     return target, features
 
@@ -300,21 +292,6 @@ def _strategy_for_labels(strategy, labels):
             + ", ".join(sorted(by_text))
         )
     return {by_text[key]: n for key, n in strategy.items()}
-
-
-def _cast_like(values, column):
-    """Generated values in the dtype of the original column."""
-    import numpy as np
-    import pandas as pd
-    from pandas.api.types import is_bool_dtype, is_integer_dtype
-
-    dtype = column.dtype
-    if is_bool_dtype(dtype):
-        return pd.Series(values >= 0.5).astype(dtype)
-    if is_integer_dtype(dtype):
-        # Clipping keeps unsigned and small integer types from wrapping round.
-        values = np.clip(np.rint(values), column.min(), column.max())
-    return pd.Series(values).astype(dtype)
 
 
 def _write_table(df, path):
@@ -368,19 +345,19 @@ def _run_resample(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            X_res, y_res = sampler.fit_resample(
-                df[features].to_numpy(dtype=np.float64), y
-            )
+            X_res, y_res = sampler.fit_resample(df[features], y)
         except (ValueError, TypeError) as exc:
             raise CLIError(_one_line(exc)) from None
     _print_warnings(caught)
 
-    # DVAANSampler returns the original rows first; only the new ones are
-    # converted, so the input rows are written back exactly as read.
+    # DVAANSampler returns the original rows first and the new ones in the
+    # input's dtypes (integers rounded and in range, categories seen in the
+    # class); only the new rows are appended, so the input rows are written
+    # back exactly as read.
     n = len(df)
-    new = {col: _cast_like(X_res[n:, j], df[col]) for j, col in enumerate(features)}
+    new = X_res.iloc[n:].reset_index(drop=True)
     new[target] = pd.Series(y_res[n:]).astype(df[target].dtype)
-    out = pd.concat([df, pd.DataFrame(new, columns=df.columns)], ignore_index=True)
+    out = pd.concat([df, new[list(df.columns)]], ignore_index=True)
     _write_table(out, dst)
 
     before, after = Counter(y.tolist()), Counter(y_res.tolist())

@@ -37,6 +37,9 @@ class TrainConfig:
     boundary_rule: str = "anchored"  # "anchored" (default) or "paper"
     boundary_window: tuple = (0.5, 0.9)  # D's probability of the class, anchored
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
+    # Mixed-type tables: the decoder's output layer and likelihood, from the
+    # estimator's column encoding (see OutputLayer); None for numbers and pixels.
+    output: object = None
     class_weight: object = "balanced"  # None, "balanced" or a (K,) tensor
     early_stopping: bool = False
     n_iter_no_change: int = 10
@@ -52,6 +55,24 @@ class TrainResult:
     converged: bool = False
     interrupted: bool = False
     best_aug_counts: object = None  # (K,) size of D+ per class at the best epoch
+
+
+@dataclass
+class OutputLayer:
+    """The decoder's output layer and likelihood on encoded mixed-type rows.
+
+    Plain callables on tensors, so that the engine needs no knowledge of how
+    columns are encoded: ``activate(x_raw)`` maps the decoder's raw outputs
+    to the encoded space (softmax per categorical block, sigmoid on missing
+    indicators), which the discriminator, ``L_fea`` and the ``D+`` rules see;
+    ``recon_loss(x_raw, x, log_var=...)`` is the per-row NLL ``L_ele``
+    (shape (B,)), averaged over the ``n_columns`` input columns, which also
+    divide the KL term.
+    """
+
+    activate: object
+    recon_loss: object
+    n_columns: int
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -112,6 +133,11 @@ def train_step(
     prior_mean = module.mu * directions[y]  # (B, d)
     eps_p = torch.randn(m.shape, generator=generator, device=m.device)
     x_gen = dec(torch.cat([z, z.detach(), prior_mean + eps_p]))  # (3B, n_features)
+    out = cfg.output
+    x_raw = x_gen[:b]
+    if out is not None:
+        # D, L_fea and D+ see activated rows; L_ele reads the raw outputs.
+        x_gen = out.activate(x_gen)
     x_rec, x_gen_d = x_gen[:b], scale_grad(x_gen[b:], cfg.lambda_adv)
     generated = x_gen_d if x_aug is None else torch.cat([x_gen_d, x_aug])
     if split_bn:
@@ -145,6 +171,8 @@ def train_step(
         logits_aug=None if x_aug is None else logits_aug,
         y_aug=y_aug,
         augmentation_weight=cfg.augmentation_weight,
+        output=out,
+        x_raw=x_raw,
     )
     loss = L.cls + L.adv + L.ele + L.kl + cfg.lambda_fea * L.fea
     opt.zero_grad(set_to_none=True)
@@ -181,6 +209,10 @@ def update_mu(module, adv, fea, cfg):
     module.mu.add_(step).clamp_(*cfg.mu_bounds)
 
 
+def _activate(cfg):
+    return None if cfg.output is None else cfg.output.activate
+
+
 @torch.no_grad()
 def refresh_boundary(module, directions, counts, ratio, generator, cfg):
     """Draw this round's ``D+``: boundary samples for every smaller class.
@@ -211,6 +243,7 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
                 window=cfg.boundary_window,
                 batch_size=batch_size,
                 max_candidates=4 * n,
+                activate=_activate(cfg),
             )
         else:
             x, _ = sample_boundary(
@@ -222,6 +255,7 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
                 batch_size=batch_size,
                 max_candidates=4 * n,
                 schedule=(0.0,),
+                activate=_activate(cfg),
             )
         xs.append(x)
         ys.append(torch.full((x.shape[0],), k, dtype=torch.long, device=x.device))

@@ -69,6 +69,8 @@ def dvaan_losses(
     logits_aug=None,
     y_aug=None,
     augmentation_weight=1.0,
+    output=None,
+    x_raw=None,
 ):
     """All losses of one step.
 
@@ -77,6 +79,10 @@ def dvaan_losses(
     ``x`` and on the reconstructions. ``logits_aug`` are its outputs on this
     step's share of ``D+`` (labels ``y_aug``): they enter the classifier's
     loss only, weighted ``augmentation_weight`` against the real batch.
+    With ``output`` (an :class:`~skdvaan._engine.OutputLayer`, mixed-type
+    tables) ``x_rec`` is activated, ``L_ele`` is ``output.recon_loss`` on the
+    decoder's raw outputs ``x_raw``, and the per-feature scale of the
+    reconstruction and KL terms is the number of input columns.
     """
     lg_real, lg_rec, lg_prior = logits.split(x.shape[0])
     # The class weights say how much each class matters, to the classifier on
@@ -92,11 +98,16 @@ def dvaan_losses(
         w = torch.ones_like(ce) if class_weight is None else class_weight[y_aug]
         # A class of weight 0 gets no D+ loss (and no 0/0).
         cls = cls + augmentation_weight * (w * ce).sum() / w.sum().clamp(min=1e-12)
-    kl = kl_to_prior(m, logvar, prior_mean) / x.shape[1]
+    if output is None:
+        kl = kl_to_prior(m, logvar, prior_mean) / x.shape[1]
+        ele = element_loss(x_rec, x, recon, log_var)
+    else:
+        kl = kl_to_prior(m, logvar, prior_mean) / output.n_columns
+        ele = output.recon_loss(x_raw, x, log_var=log_var)
     return BatchLosses(
         cls=cls,
         adv=adv,
-        ele=_weighted_mean(element_loss(x_rec, x, recon, log_var), y, class_weight),
+        ele=_weighted_mean(ele, y, class_weight),
         kl=_weighted_mean(kl, y, class_weight),
         fea=feature_loss(h_rec, h_real),
     )

@@ -41,11 +41,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _base
 from ._networks import DVAANModule, NetworkConfig
+from ._tabular import ColumnEncoder
 
 __all__ = ["save_estimator", "load_estimator"]
 
 FORMAT_NAME = "skdvaan"
-# 2: calibration, feature range and boundary-sample anchors (skdvaan 0.2).
+# 2: calibration, feature range and boundary-sample anchors (format 1 files
+# came from development versions that lacked them).
 FORMAT_VERSION = 2
 METADATA = "metadata.json"
 WEIGHTS = "weights.safetensors"
@@ -235,7 +237,12 @@ def _classifier_payload(est):
     )
     if hasattr(est, "feature_names_in_"):
         attrs["feature_names_in_"] = est.feature_names_in_
-    if shape is None:
+    encoder = getattr(est, "encoder_", None)
+    if encoder is not None:
+        # A mixed-type table's encoding (columns, dtypes, categories, scales),
+        # as JSON types; models of numbers carry no such entry.
+        attrs["encoder_"] = encoder.to_dict()
+    elif shape is None:
         keys = ("mean_", "scale_", "var_", "n_samples_seen_")
         attrs["scaler_"] = {k: getattr(est.scaler_, k) for k in keys}
     else:
@@ -664,12 +671,25 @@ def _restore_classifier(payload, tensors, device, prefix=""):
     if shape is not None:
         _ints(shape, "input_shape_", 3)
         _check(math.prod(shape) == n_features, "input_shape_ != n_features_in_ pixels.")
-    cfg = _network(a.get("network"), n_features, k, shape)
+    encoder = None
+    if a.get("encoder_") is not None:
+        _check(shape is None, "a model of images has no column encoder_.")
+        try:
+            encoder = ColumnEncoder.from_dict(a["encoder_"])
+        except (TypeError, ValueError) as exc:
+            raise _Invalid(f"bad encoder_: {exc}") from None
+        _check(encoder.n_columns == n_features, "encoder_ != n_features_in_ columns.")
+    n_inputs = n_features if encoder is None else encoder.n_encoded
+    cfg = _network(a.get("network"), n_inputs, k, shape)
     est.classes_, est.class_counts_ = labels, counts
     est._label_encoder = LabelEncoder()
     est._label_encoder.classes_ = labels
     est.n_features_in_, est.input_shape_ = n_features, shape
-    if shape is None:
+    est.encoder_ = encoder
+    if encoder is not None:
+        ok = all(a.get(key) is None for key in ("pixel_scale_", "scaler_"))
+        _check(ok, "a model with an encoder_ has no scaler_ or pixel_scale_.")
+    elif shape is None:
         _check(a.get("pixel_scale_") is None, "pixel_scale_ must be null for tables.")
         est.scaler_ = _scaler(a.get("scaler_"), n_features)
     else:
@@ -706,11 +726,16 @@ def _restore_classifier(payload, tensors, device, prefix=""):
         "temperature_ must be a positive number.",
     )
     est.temperature_ = float(temperature)
-    bounds = _array(a, "feature_range_", "f", (2, n_features))
-    ok = bool(np.all(np.isfinite(bounds))) and bool(np.all(bounds[0] <= bounds[1]))
-    _check(ok, "feature_range_ must hold finite (min, max) rows with min <= max.")
-    est.feature_range_ = bounds
-    est.integer_features_ = _array(a, "integer_features_", "b", (n_features,))
+    if encoder is not None:
+        ok = all(a.get(key) is None for key in ("feature_range_", "integer_features_"))
+        _check(ok, "with an encoder_, feature_range_ and integer_features_ are null.")
+        est.feature_range_ = est.integer_features_ = None
+    else:
+        bounds = _array(a, "feature_range_", "f", (2, n_features))
+        ok = bool(np.all(np.isfinite(bounds))) and bool(np.all(bounds[0] <= bounds[1]))
+        _check(ok, "feature_range_ must hold finite (min, max) rows with min <= max.")
+        est.feature_range_ = bounds
+        est.integer_features_ = _array(a, "integer_features_", "b", (n_features,))
     directions = _array(a, "directions", "f", (k, cfg.latent_dim))
     est._directions = torch.as_tensor(directions, dtype=torch.float32)
     _check(isinstance(a.get("device_"), str), "device_ must be a string.")

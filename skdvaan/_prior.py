@@ -86,6 +86,7 @@ def sample_boundary(
     fill=False,
     kind="boundary",
     schedule=FALLBACK_SCHEDULE,
+    activate=None,
 ):
     """Generate up to ``n_samples`` samples of class index ``k``.
 
@@ -99,7 +100,9 @@ def sample_boundary(
 
     With ``fill=True`` a shortfall is made up from the class core and a
     :class:`BoundarySamplingWarning` says so; otherwise fewer samples may be
-    returned. The module must be in eval mode.
+    returned. The module must be in eval mode. ``activate`` (mixed-type
+    tables) maps the decoder's raw outputs to the encoded rows that the
+    discriminator sees and that are returned; None keeps them as they are.
 
     Returns ``(x, n_fallback)``: the samples (n, n_features) on the module's
     device, and how many came from a draw with ``t > 0`` or from the fill.
@@ -110,7 +113,8 @@ def sample_boundary(
     if max_candidates is None:
         max_candidates = max(8 * n_samples, 2 * batch_size)
     if kind == "core":
-        return _decode_core(module, means[k], n_samples, generator, batch_size), 0
+        core = _decode_core(module, means[k], n_samples, generator, batch_size)
+        return _activated(core, activate), 0
 
     kept, n_kept, n_fallback = [], 0, 0
     for t in schedule:
@@ -119,7 +123,7 @@ def sample_boundary(
             b = min(batch_size, max_candidates - drawn)
             z = torch.randn(b, d, generator=generator, device=device) + t * means[k]
             drawn += b
-            x = module.decoder(z)
+            x = _activated(module.decoder(z), activate)
             pred = module.discriminator(x)[0].argmax(1)
             ok = (latent_label(z, means) == k) & (pred == k)
             x = x[ok][: n_samples - n_kept]
@@ -131,7 +135,8 @@ def sample_boundary(
             break
     if n_kept < n_samples and fill:
         short = n_samples - n_kept
-        kept.append(_decode_core(module, means[k], short, generator, batch_size))
+        core = _decode_core(module, means[k], short, generator, batch_size)
+        kept.append(_activated(core, activate))
         n_fallback += short
     if fill and n_fallback:
         warnings.warn(
@@ -145,6 +150,10 @@ def sample_boundary(
     if not kept:
         return torch.empty(0, module.cfg.n_features, device=device), n_fallback
     return torch.cat(kept), n_fallback
+
+
+def _activated(x, activate):
+    return x if activate is None else activate(x)
 
 
 def _decode_core(module, mean, n, generator, batch_size):
@@ -171,6 +180,7 @@ def sample_anchored(
     batch_size=1024,
     max_candidates=None,
     fill=False,
+    activate=None,
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
@@ -196,7 +206,11 @@ def sample_anchored(
     (those in other classes' neighbourhoods last, copies of their anchor, as
     on constant data, after everything), and a
     :class:`BoundarySamplingWarning` says how many; otherwise fewer samples
-    may be returned. The module must be in eval mode.
+    may be returned. The module must be in eval mode. With ``activate``
+    (mixed-type tables) the residual is taken in the encoded space, where
+    the anchors live: ``x = x_i + a(G(z)) - a(G(m_i))`` with ``a =
+    activate``, so a one-hot block keeps the anchor's category unless the
+    move in latent space shifts enough probability to another.
 
     Returns ``(x, n_fallback)``, as :func:`sample_boundary`.
     """
@@ -208,7 +222,7 @@ def sample_anchored(
     anchors = reference_x[own]
     m_ref, logvar_ref = module.encoder(reference_x)  # (n_ref, d) each
     m_all, sd_all = m_ref[own], (0.5 * logvar_ref[own]).exp()
-    rec_all = module.decoder(m_all)  # (n_k, n_features)
+    rec_all = _activated(module.decoder(m_all), activate)  # (n_k, n_features)
     m_other = m_ref[~own]
     if m_other.shape[0] == 0:
         targets = torch.zeros(anchors.shape[0], 1, dtype=torch.long, device=device)
@@ -227,7 +241,7 @@ def sample_anchored(
         t = T_MAX * torch.rand(b, 1, generator=generator, device=device)
         z = m_all[i] + sd_all[i] * eps
         z = z + t * (m_other[targets[i, j]] - z)
-        x = anchors[i] + module.decoder(z) - rec_all[i]
+        x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
         x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
         nn_y = reference_y[

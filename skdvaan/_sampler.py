@@ -3,14 +3,18 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 from . import _base
 from ._classifier import DVAANClassifier
 from ._persistence import load_estimator, save_estimator
+from ._tabular import needs_encoder
 
 # _fit_resample <- SamplerMixin.fit_resample <- _fit_context wrapper
 # <- BaseSampler.fit_resample <- the user.
@@ -28,6 +32,12 @@ class DVAANSampler(BaseOverSampler):
     moves towards the class mean and a
     :class:`~skdvaan.exceptions.BoundarySamplingWarning` says so. Original
     rows come first and unchanged.
+
+    A pandas DataFrame (or NumPy object array) may mix float, int, bool,
+    ``category``, object and string columns with missing cells (see the
+    estimator's ``categorical_features``); the resampled table is a
+    DataFrame with the input's columns, order, dtypes and categories, and
+    generated rows hold only categories their class had in fit.
 
     Read more in the :ref:`User Guide <user_guide>`.
 
@@ -87,6 +97,21 @@ class DVAANSampler(BaseOverSampler):
         self.estimator = estimator
         self.random_state = random_state
 
+    def _check_X_y(self, X, y, accept_sparse=None):
+        spec = "from_dtype" if self.estimator is None else None
+        if self.estimator is not None:
+            spec = self.estimator.get_params()["categorical_features"]
+        if not needs_encoder(X, spec):
+            return super()._check_X_y(X, y, accept_sparse=accept_sparse)
+        # A mixed-type table: names and width here, cells in the estimator.
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if not isinstance(X, (np.ndarray, pd.DataFrame)):
+            X = np.asarray(X, dtype=object)
+        X, y = validate_data(self, X, y, reset=True, skip_check_array=True)
+        y = np.asarray(y)
+        check_consistent_length(X, y)
+        return X, y, binarize_y
+
     def _fit_resample(self, X, y):
         rng = check_random_state(self.random_state)
         est = DVAANClassifier() if self.estimator is None else clone(self.estimator)
@@ -95,7 +120,8 @@ class DVAANSampler(BaseOverSampler):
         est._validate_params()
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
-        X_dense = _base.densify(X)
+        mixed = isinstance(X, pd.DataFrame) or X.dtype.kind in "OUS"
+        X_dense = X if mixed else _base.densify(X)
         # The estimator's warnings (ConvergenceWarning, ...) are re-raised so
         # that they point at the user's fit_resample call, not at this file.
         with warnings.catch_warnings(record=True) as caught:
@@ -113,8 +139,12 @@ class DVAANSampler(BaseOverSampler):
                 target_class=label,
                 random_state=rng.randint(np.iinfo(np.int32).max),
             )
-            X_new.append(Xk.astype(X.dtype))
+            X_new.append(Xk if mixed else Xk.astype(X.dtype))
             y_new.append(yk.astype(y.dtype))
+        if isinstance(X, pd.DataFrame):
+            # pd.concat keeps each column's dtype and categories.
+            X_new[0] = X.reset_index(drop=True)
+            return pd.concat(X_new, ignore_index=True), np.hstack(y_new)
         if sparse.issparse(X):
             return sparse.vstack(X_new, format=X.format), np.hstack(y_new)
         return np.vstack(X_new), np.hstack(y_new)

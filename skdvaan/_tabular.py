@@ -62,12 +62,14 @@ discriminator sees ``activate(x_raw)``; ``L_ele`` is ``recon_loss(x_raw, x)``.
 stores ``to_dict()``. The per-column dtype rules live in ``_columns.py``.
 """
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from pandas.api.types import is_object_dtype
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
@@ -90,6 +92,78 @@ from ._columns import (
 )
 
 FORMAT, VERSION = "skdvaan.ColumnEncoder", 1
+# What a cell of an object column may hold: numbers, strings, booleans, missing.
+_CELL_TYPES = (str, numbers.Real, np.bool_, type(None), type(pd.NA))
+
+
+def needs_encoder(X, categorical_features="from_dtype"):
+    """Whether the estimators pass ``X`` through :class:`ColumnEncoder`.
+
+    True for a DataFrame or a NumPy object (or string) array that is not
+    plain numbers: a column of strings, booleans, categories, extension
+    dtypes or missing cells, or one that ``categorical_features`` names.
+    False for sparse matrices, numeric arrays (NaN in them stays refused by
+    the numeric path) and frames of plain numbers, which keep the numeric
+    path exactly. Raises ``TypeError`` for cells that are none of numbers,
+    strings, booleans or missing values (a dict, a list).
+    """
+    if hasattr(X, "tocsr"):
+        return False
+    if isinstance(X, pd.DataFrame):
+        names = [scalar(c) for c in X.columns]
+        plain = True
+        for j, dt in enumerate(X.dtypes):
+            if is_object_dtype(dt):
+                _check_cells(X.iloc[:, j].to_numpy(), names[j])
+            if isinstance(dt, pd.SparseDtype):
+                dt = dt.subtype  # pandas' sparse columns: the numeric path densifies
+            if not (isinstance(dt, np.dtype) and dt.kind in "iuf"):
+                plain = False
+        if plain and X.isna().to_numpy().any():
+            plain = False
+    else:
+        try:
+            A = X if isinstance(X, np.ndarray) else np.asarray(X)
+        except (TypeError, ValueError):
+            return False  # ragged lists and the like: the numeric path says why
+        if A.ndim != 2:
+            return False
+        names = list(range(A.shape[1]))
+        if A.dtype.kind in "US":
+            plain = False
+        elif A.dtype.kind == "O":
+            types = set()
+            for j in range(A.shape[1]):
+                types |= _check_cells(A[:, j], j)
+            plain = all(
+                issubclass(t, numbers.Real) and not issubclass(t, (bool, np.bool_))
+                for t in types
+            )
+            if plain and A.size:
+                plain = not np.isnan(A.astype(np.float64)).any()
+        elif A.dtype.kind in "biuf":
+            plain = True
+        else:
+            return False  # complex and the like: the numeric path refuses them
+    if not plain:
+        return True
+    spec = categorical_features
+    if spec is None or (isinstance(spec, str) and spec == "from_dtype"):
+        return False
+    return bool(resolve_categorical(spec, names, np.zeros(len(names), bool)).any())
+
+
+def _check_cells(values, name):
+    """The types of a column's cells; TypeError for one that is no value."""
+    types = set(map(type, values))
+    for t in types:
+        if not issubclass(t, _CELL_TYPES):
+            raise TypeError(
+                f"float() argument must be a string or a real number, not "
+                f"'{t.__name__}': column {label(name)} holds a {t.__name__}; "
+                "cells must be numbers, strings, booleans or missing values."
+            )
+    return types
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def boundary_report(
     many of ``kind="core"``), the report gives the discriminator's
     probability of ``target_class`` and the distance to the nearest real
     sample of that class. Distances are Euclidean in the model's scaled
-    space: standardised features (``clf.scaler_``) or pixels in [0, 1].
+    space: standardised features (``clf.scaler_``), pixels in [0, 1], or
+    the encoded columns of a mixed-type table (``clf.encoder_``).
 
     Parameters
     ----------
@@ -155,7 +156,8 @@ def boundary_report(
             f"{clf.classes_.tolist()}."
         )
     k = int(np.flatnonzero(clf.classes_ == target_class)[0])
-    X_real = np.asarray(X)[y == target_class]
+    # DataFrames stay DataFrames: a mixed-type model reads their columns.
+    X_real = _rows(X, y == target_class)
     if len(X_real) < 2:
         raise ValueError(
             f"X holds {len(X_real)} sample(s) of class {target_class!r}; the report "
@@ -178,7 +180,7 @@ def boundary_report(
     threshold = float(np.median(real_dist))
     rows = {"real": _summary(clf.predict_proba(X_real)[:, k], real_dist, threshold)}
     for name, X_gen in generated.items():
-        X_gen = np.asarray(X_gen)
+        X_gen = _rows(X_gen)
         if len(X_gen) == 0:
             raise ValueError(f"generated[{name!r}] holds no samples.")
         dist, _ = _nearest_distances(clf._transform(X_gen), Z_real)
@@ -188,6 +190,13 @@ def boundary_report(
     report.attrs["target_class"] = getattr(target_class, "item", lambda: target_class)()
     report.attrs["real_nn_dist_median"] = threshold
     return report
+
+
+def _rows(X, mask=None):
+    if isinstance(X, pd.DataFrame):
+        return X if mask is None else X.iloc[np.flatnonzero(mask)]
+    X = np.asarray(X)
+    return X if mask is None else X[mask]
 
 
 def plot_boundary_report(report, ax=None):

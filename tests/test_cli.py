@@ -112,9 +112,9 @@ def test_resample_overwrites_with_force(tmp_path, csv):
         ("constant target", lambda df: df.assign(label="no"), "one class"),
         ("no rows", lambda df: df.iloc[:0], "no rows"),
         (
-            "NaN feature",
-            lambda df: df.assign(f2=df["f2"].where(df.index > 2)),
-            "f2 (3 rows)",
+            "empty feature",
+            lambda df: df.assign(f2=np.nan),
+            "no values at all: f2",
         ),
         (
             "NaN target",
@@ -131,13 +131,20 @@ def test_resample_bad_table(tmp_path, table, capsys, name, edit, expected):
     assert not (tmp_path / "out.csv").exists()
 
 
-def test_resample_text_feature_names_it(tmp_path, table, capsys):
-    src = tmp_path / "in.csv"
-    table.assign(colour="red").to_csv(src, index=False)
-    assert _resample(src, tmp_path / "out.csv") == 2
-    err = _error_line(capsys)
-    assert "non-numeric feature columns: colour" in err
-    assert "encode them as numbers first" in err
+def test_resample_text_and_missing_features(tmp_path, table):
+    """Strings and missing cells are modelled, not refused (issue 11)."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rng = np.random.default_rng(1)
+    colour = rng.choice(["red", "green"], len(table)).astype(object)
+    colour[-1] = "blue"  # a minority-only category
+    table = table.assign(colour=colour, f2=table["f2"].where(table.index % 5 > 0))
+    table.to_csv(src, index=False)
+    assert _resample(src, out) == 0
+    res = pd.read_csv(out)
+    assert res.dtypes.equals(pd.read_csv(src).dtypes)
+    new = res.iloc[len(table) :]
+    assert set(new["colour"]) <= {"red", "green", "blue"}
+    assert set(new["colour"]) <= set(table["colour"][table["label"] == "yes"])
 
 
 def test_resample_unknown_target_lists_columns(tmp_path, csv, capsys):

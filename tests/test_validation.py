@@ -75,10 +75,23 @@ BAD_X = {
     "no features": (lambda X: X[:, :0], "0 feature"),
     "1-D": (lambda X: X[:, 0], "Expected 2D array"),
     "5-D": (lambda X: X.reshape(40, 1, 1, 2, 2), "dim 5"),
-    "strings": (lambda X: np.full(X.shape, "a"), "convert string to float|strings"),
-    "object": (lambda X: np.array([["a", 1.0]] * 40, dtype=object), "convert string"),
+    # Strings and object arrays are mixed-type tables now (tests/test_mixed.py);
+    # a column with no value at all is still refused.
+    "empty column": (
+        lambda X: np.c_[X.astype(object), [None] * len(X)],
+        "entirely missing",
+    ),
     "complex": (lambda X: X.astype(complex), "Complex data not supported"),
 }
+
+
+def test_cell_that_is_no_value_refused_before_training(data, no_training):
+    X, y = data
+    X = X.astype(object)
+    X[0, 0] = {"foo": "bar"}
+    for est in (tiny(), tiny_sampler()):
+        with pytest.raises(TypeError, match="argument must be a string or a real"):
+            est.fit(X, y) if hasattr(est, "predict") else est.fit_resample(X, y)
 
 
 @pytest.mark.parametrize("case", BAD_X, ids=list(BAD_X))

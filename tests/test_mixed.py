@@ -1,0 +1,299 @@
+"""Mixed-type tables through the estimators, the model file and the CLI (issue 11).
+
+Tiny networks and a few epochs: these tests check the plumbing and the
+validity of generated rows, not the quality of the model.
+"""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.model_selection import cross_val_score
+
+from skdvaan import DVAANClassifier, DVAANSampler
+from skdvaan._cli import main
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::skdvaan.exceptions.BoundarySamplingWarning"),
+]
+
+N, N_MINORITY = 90, 18
+
+
+def _frame(n=N, seed=0):
+    """Every dtype of issue 11, with missing cells in every column kind."""
+    rng = np.random.default_rng(seed)
+
+    def holes(values, dtype=None, p=0.2):
+        values = np.asarray(values, dtype=object)
+        values[rng.random(n) < p] = None
+        return pd.array(values, dtype=dtype) if dtype else values
+
+    return pd.DataFrame(
+        {
+            "f64": rng.normal(size=n),
+            "f32": rng.normal(10, 3, size=n).astype(np.float32),
+            "f_na": np.where(rng.random(n) < 0.2, np.nan, rng.exponential(size=n)),
+            "F64": holes(rng.normal(size=n), "Float64"),
+            "i64": rng.integers(-5, 50, n),
+            "u8": rng.integers(0, 255, n).astype(np.uint8),
+            "I64": holes(rng.integers(0, 1000, n), "Int64"),
+            "b": rng.random(n) < 0.3,
+            "B": holes(rng.random(n) < 0.5, "boolean"),
+            "cat": pd.Categorical(
+                holes(rng.choice(["lo", "mid", "hi"], n)),
+                categories=["lo", "mid", "hi", "never"],
+                ordered=True,
+            ),
+            "cat_int": pd.Categorical(rng.choice([3, 1, 2], n)),
+            "obj": pd.Series(
+                holes(rng.choice(["red", "green", "blue"], n)), dtype=object
+            ),
+            "str": pd.Series(rng.choice(["p", "q", "r"], n), dtype="str"),
+            "string": holes(rng.choice(["s", "t"], n), "string"),
+        }
+    )
+
+
+def _labels(n=N):
+    return np.where(np.arange(n) < N_MINORITY, "yes", "no")
+
+
+def tiny(**kw):
+    params = dict(hidden_layer_sizes=(8,), max_iter=3, device="cpu", random_state=0)
+    return DVAANClassifier(**(params | kw))
+
+
+@pytest.fixture(scope="module")
+def frame():
+    df = _frame()
+    # A minority-only category and a category the minority never has.
+    df.loc[0, "obj"] = "violet"
+    df.loc[N_MINORITY:, "str"] = df.loc[N_MINORITY:, "str"].replace("r", "p")
+    df.loc[: N_MINORITY - 1, "str"] = "r"
+    return df
+
+
+@pytest.fixture(scope="module")
+def fitted(frame):
+    return tiny().fit(frame, _labels())
+
+
+@pytest.fixture(scope="module")
+def resampled(frame):
+    sampler = DVAANSampler(estimator=tiny(), random_state=0)
+    return sampler.fit_resample(frame, _labels())
+
+
+def _assert_valid_rows(new, real, y_real, label):
+    """Generated rows of class ``label`` against the real table."""
+    assert list(new.columns) == list(real.columns)
+    assert new.dtypes.equals(real.dtypes)
+    own = real[y_real == label]
+    for c in real.columns:
+        s, ref = new[c], real[c]
+        if (
+            isinstance(ref.dtype, pd.CategoricalDtype)
+            or not (pd.api.types.is_numeric_dtype(ref.dtype))
+            or pd.api.types.is_bool_dtype(ref.dtype)
+        ):
+            seen = set(own[c].dropna().astype(object))
+            assert set(s.dropna().astype(object)) <= seen, c
+        else:
+            v = s.dropna().to_numpy(dtype=np.float64)
+            lo, hi = float(ref.min()), float(ref.max())
+            assert ((v >= lo) & (v <= hi)).all(), c
+            if pd.api.types.is_integer_dtype(ref.dtype):
+                assert (v == np.round(v)).all(), c
+        if not own[c].isna().any():
+            assert not s.isna().any(), c
+
+
+def test_fit_predict_every_dtype(fitted, frame):
+    assert fitted.encoder_ is not None
+    assert fitted.n_features_in_ == frame.shape[1]
+    assert fitted.feature_names_in_.tolist() == list(frame.columns)
+    proba = fitted.predict_proba(frame)
+    assert proba.shape == (N, 2) and np.allclose(proba.sum(1), 1.0)
+    assert set(fitted.predict(frame)) <= {"no", "yes"}
+    assert fitted.decision_function(frame).shape == (N,)
+    assert fitted.encode(frame).shape[0] == N
+    kinds = {b.column: b.kind for b in fitted.encoder_.blocks if b.kind != "indicator"}
+    categorical = {frame.columns[j] for j, k in kinds.items() if k == "categorical"}
+    assert categorical == {"b", "B", "cat", "cat_int", "obj", "str", "string"}
+
+
+@pytest.mark.parametrize("kind", ["boundary", "core"])
+def test_sample_gives_valid_rows(fitted, frame, kind):
+    X, y = fitted.sample(40, target_class="yes", kind=kind, random_state=0)
+    assert isinstance(X, pd.DataFrame) and len(X) == 40 and (y == "yes").all()
+    _assert_valid_rows(X, frame, _labels(), "yes")
+    # "r" is the minority's only value of "str"; "violet" is minority-only too.
+    assert set(X["str"]) == {"r"}
+    X0, _ = fitted.sample(0)
+    assert len(X0) == 0 and X0.dtypes.equals(frame.dtypes)
+    again, _ = fitted.sample(40, target_class="yes", kind=kind, random_state=0)
+    pd.testing.assert_frame_equal(X, again)
+
+
+def test_fit_resample_returns_the_input_container(resampled, frame):
+    X_res, y_res = resampled
+    assert isinstance(X_res, pd.DataFrame)
+    assert X_res.dtypes.equals(frame.dtypes)
+    assert list(X_res.columns) == list(frame.columns)
+    pd.testing.assert_frame_equal(X_res.iloc[:N], frame)
+    assert (pd.Series(y_res).value_counts() == N - N_MINORITY).all()
+    new = X_res.iloc[N:]
+    assert (y_res[N:] == "yes").all()
+    _assert_valid_rows(new, frame, _labels(), "yes")
+
+
+def test_unseen_category_and_wrong_columns(fitted, frame):
+    X = frame.copy()
+    X["obj"] = X["obj"].astype(object)
+    X.loc[:4, "obj"] = "never seen"
+    assert np.isfinite(fitted.predict_proba(X)).all()
+    with pytest.raises(ValueError, match="feature names"):
+        fitted.predict_proba(frame.drop(columns="obj"))
+    with pytest.raises(ValueError, match="feature names"):
+        fitted.predict_proba(frame.rename(columns={"obj": "colour"}))
+
+
+def test_object_array(frame):
+    A = frame[["f_na", "i64", "obj", "b"]].to_numpy(dtype=object)
+    y = _labels()
+    clf = tiny().fit(A, y)
+    assert clf.predict_proba(A).shape == (N, 2)
+    X, _ = clf.sample(10, random_state=0)
+    assert isinstance(X, np.ndarray) and X.dtype == object and X.shape == (10, 4)
+    assert {type(v) for v in X[:, 2]} <= {str, type(None)}
+    X_res, y_res = DVAANSampler(estimator=tiny(), random_state=0).fit_resample(A, y)
+    assert X_res.dtype == object and len(X_res) == 2 * (N - N_MINORITY)
+    assert pd.DataFrame(X_res[:N]).equals(pd.DataFrame(A))
+
+
+def test_cross_val_score_on_a_string_column():
+    rng = np.random.default_rng(3)
+    n = 120
+    colour = rng.choice(["red", "green", "blue"], n)
+    df = pd.DataFrame({"x": rng.normal(size=n), "colour": colour})
+    y = ((colour == "red") & (rng.random(n) < 0.8)).astype(int)
+    scores = cross_val_score(tiny(max_iter=5), df, y, cv=3, scoring="roc_auc")
+    assert np.isfinite(scores).all()
+
+
+def test_save_load_round_trip(fitted, frame):
+    buf = io.BytesIO()
+    fitted.save(buf)
+    buf.seek(0)
+    loaded = DVAANClassifier.load(buf)
+    assert loaded.encoder_.to_dict() == fitted.encoder_.to_dict()
+    np.testing.assert_array_equal(
+        loaded.predict_proba(frame), fitted.predict_proba(frame)
+    )
+    a, _ = loaded.sample(15, target_class="yes", random_state=1)
+    b, _ = fitted.sample(15, target_class="yes", random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_sampler_save_load(frame):
+    sampler = DVAANSampler(estimator=tiny(), random_state=0)
+    sampler.fit_resample(frame, _labels())
+    buf = io.BytesIO()
+    sampler.save(buf)
+    buf.seek(0)
+    loaded = DVAANSampler.load(buf)
+    a, _ = loaded.estimator_.sample(5, random_state=0)
+    b, _ = sampler.estimator_.sample(5, random_state=0)
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "spec", [[1], ["k"], [False, True, False], np.array([1])], ids=str
+)
+def test_categorical_features_names_a_numeric_column(spec):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {"x": rng.normal(size=60), "k": rng.choice([10, 20, 30], 60), "z": 1.0}
+    )
+    y = (np.arange(60) < 12).astype(int)
+    clf = tiny(categorical_features=spec).fit(df, y)
+    kinds = [b.kind for b in clf.encoder_.blocks]
+    assert kinds == ["numeric", "categorical", "numeric"]
+    X, _ = clf.sample(20, random_state=0)
+    assert set(X["k"]) <= set(df["k"][y == 1]) and X["k"].dtype == df["k"].dtype
+    # The same on a numeric array, by index.
+    if not isinstance(spec[0], str):
+        clf = tiny(categorical_features=spec).fit(df.to_numpy(), y)
+        X, _ = clf.sample(20, random_state=0)
+        assert set(X[:, 1]) <= set(df["k"][y == 1])
+
+
+def test_categorical_features_none_and_errors(frame):
+    y = _labels()
+    clf = tiny(categorical_features=None).fit(frame[["f64", "i64", "b"]], y)
+    assert [b.kind for b in clf.encoder_.blocks] == ["numeric"] * 3
+    X, _ = clf.sample(5, random_state=0)
+    assert X["b"].dtype == bool
+    with pytest.raises(ValueError, match="treated as numeric but holds"):
+        tiny(categorical_features=None).fit(frame[["f64", "obj"]], y)
+    with pytest.raises(ValueError, match="not columns of X"):
+        tiny(categorical_features=["nope"]).fit(frame, y)
+    with pytest.raises(ValueError, match="outside"):
+        tiny(categorical_features=[99]).fit(frame, y)
+    with pytest.raises(ValueError, match="sparse"):
+        tiny(categorical_features=[0]).fit(sparse.random(40, 3, format="csr"), y[:40])
+
+
+def test_numeric_input_keeps_the_numeric_path():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    y = (np.arange(60) < 12).astype(int)
+    a, b = tiny().fit(X, y), tiny().fit(df, y)
+    assert a.encoder_ is None and b.encoder_ is None
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(df))
+    c = tiny().fit(X.astype(object), y)
+    assert c.encoder_ is None
+    np.testing.assert_array_equal(a.predict_proba(X), c.predict_proba(X))
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        tiny().fit(X_nan, y)
+    # A DataFrame's missing cells are modelled.
+    assert tiny().fit(pd.DataFrame(X_nan), y).encoder_ is not None
+
+
+def test_cli_on_mixed_csv_and_parquet(tmp_path, frame):
+    table = frame[["f_na", "i64", "obj", "b"]].assign(label=_labels())
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    table.to_csv(src, index=False)
+    args = ["--target", "label", "--max-iter", "3", "--random-state", "0"]
+    assert main(["resample", str(src), "-o", str(out), *args]) == 0
+    res, read = pd.read_csv(out), pd.read_csv(src)
+    assert res.dtypes.equals(read.dtypes) and len(res) == 2 * (N - N_MINORITY)
+    pd.testing.assert_frame_equal(res.iloc[:N], read)
+    y_read = read.pop("label").to_numpy()
+    _assert_valid_rows(res.iloc[N:].drop(columns="label"), read, y_read, "yes")
+
+    pytest.importorskip("pyarrow")
+    table = frame[["f32", "I64", "cat", "B", "string"]].assign(label=_labels())
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    table.to_parquet(src, index=False)
+    assert main(["resample", str(src), "-o", str(out), *args]) == 0
+    res, read = pd.read_parquet(out), pd.read_parquet(src)
+    assert res.dtypes.equals(read.dtypes)
+    pd.testing.assert_frame_equal(res.iloc[:N], read)
+    y_read = read.pop("label").to_numpy()
+    _assert_valid_rows(res.iloc[N:].drop(columns="label"), read, y_read, "yes")
+
+
+def test_boundary_report_on_a_mixed_model(fitted, frame):
+    from skdvaan.diagnostics import boundary_report
+
+    report = boundary_report(fitted, frame, _labels(), n_samples=20, random_state=0)
+    assert report.index.tolist() == ["real", "boundary", "core"]
+    assert np.isfinite(report["proba_mean"]).all()
