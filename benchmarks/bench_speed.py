@@ -23,13 +23,32 @@ random pixels if MNIST is not found). Last, ``predict_proba`` on 1,000,000
 rows x 20 features: time and the peak resident memory above the level before
 the call, to show that memory is bounded by batching.
 
+Issue 10 adds two parts (``--parts fit-ratio threads``):
+
+* ``fit-ratio``: whole ``fit`` wall time of ``DVAANClassifier()`` (defaults)
+  over ``make_pipeline(StandardScaler(), RandomOverSampler(),
+  MLPClassifier(max_iter=500))`` on the ``bench_tabular.py`` sets, same
+  process, runs alternating, the caller's thread settings untouched (this
+  part ignores ``--threads``); the median ratio per set, target at most 3;
+* ``threads``: the README quickstart's fit with ``--busy`` busy-loop
+  processes per core running, with skdvaan's default thread choice, with
+  one thread, and with torch's own default (``n_threads`` set to the number
+  of cores, the behaviour before skdvaan chose); target: default at most
+  1.5 times the one-thread time.
+
     python benchmarks/bench_speed.py --quick
     python benchmarks/bench_speed.py --device cuda
+    python benchmarks/bench_speed.py --parts fit-ratio threads
 """
 
 import gc
+import os
+import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
+import warnings
 
 import _common
 import numpy as np
@@ -254,6 +273,126 @@ def load_images(n, seed):
     return X, y, source
 
 
+def fit_ratio_benchmark(args):
+    """DVAAN's whole fit over MLP+ROS's, alternating, caller's threads as they are."""
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import make_pipeline
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    rows, records = [], []
+    for name, X, y in _common.tabular_datasets(args.seed, quick=args.quick):
+        t_dv, t_mlp = [], []
+        for rep_ in range(args.repeats):
+            for which in ("dvaan", "mlp") if rep_ % 2 == 0 else ("mlp", "dvaan"):
+                if which == "dvaan":
+                    est = DVAANClassifier(random_state=rep_)
+                else:
+                    est = make_pipeline(
+                        StandardScaler(),
+                        RandomOverSampler(random_state=rep_),
+                        MLPClassifier(max_iter=500, random_state=rep_),
+                    )
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    est.fit(X, y)
+                (t_dv if which == "dvaan" else t_mlp).append(time.perf_counter() - t0)
+        ratios = [a / b for a, b in zip(t_dv, t_mlp)]
+        rec = {"dataset": name, "dvaan_s": t_dv, "mlp_ros_s": t_mlp, "ratios": ratios}
+        records.append(rec)
+        rows.append(
+            {
+                "dataset": name,
+                "DVAAN fit s (median)": f"{statistics.median(t_dv):.2f}",
+                "MLP+ROS fit s (median)": f"{statistics.median(t_mlp):.2f}",
+                "ratio (median)": f"{statistics.median(ratios):.2f}",
+                "ratio (max)": f"{max(ratios):.2f}",
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows, records
+
+
+_BUSY = "while True: pass"
+
+
+def contention_benchmark(args):
+    """The quickstart fit on cores kept busy by other processes."""
+    X, y = make_classification(n_samples=1000, weights=[0.95], random_state=0)
+    n_cores = len(os.sched_getaffinity(0))
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _BUSY])
+        for _ in range(args.busy * n_cores)
+    ]
+    rows, records = [], []
+    try:
+        time.sleep(1.0)
+        for label, n_threads in (
+            ("skdvaan default (n_threads=None)", None),
+            ("one thread (n_threads=1)", 1),
+            (f"torch default ({n_cores} threads)", n_cores),
+        ):
+            before = torch.get_num_threads()
+            torch.set_num_threads(n_cores)  # as in a fresh interpreter
+            times = []
+            for rep_ in range(args.repeats):
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    DVAANClassifier(random_state=rep_, n_threads=n_threads).fit(X, y)
+                times.append(time.perf_counter() - t0)
+            torch.set_num_threads(before)
+            records.append({"setting": label, "fit_s": times})
+            rows.append({"setting": label, "fit s (median)": statistics.median(times)})
+            print(rows[-1], flush=True)
+    finally:
+        for p in procs:
+            p.kill()
+    one = rows[1]["fit s (median)"]
+    for row in rows:
+        row["× one thread"] = f"{row['fit s (median)'] / one:.2f}"
+        row["fit s (median)"] = f"{row['fit s (median)']:.2f}"
+    return rows, records
+
+
+def run_issue10(args):
+    timer = _common.Timer()
+    machine = _common.machine_info()
+    tables, records = [], {}
+    if "fit-ratio" in args.parts:
+        rows, records["fit_ratio"] = fit_ratio_benchmark(args)
+        tables.append(
+            (
+                "Whole fit: DVAANClassifier() over StandardScaler + "
+                "RandomOverSampler + MLPClassifier(max_iter=500), alternating runs "
+                f"({args.repeats} each), thread settings untouched",
+                _common.markdown_table(rows),
+            )
+        )
+    if "threads" in args.parts:
+        rows, records["threads"] = contention_benchmark(args)
+        tables.append(
+            (
+                f"Quickstart fit (1,000 x 20) with {args.busy} busy process(es) per "
+                f"core, {args.repeats} runs each",
+                _common.markdown_table(rows),
+            )
+        )
+    _common.write_results(
+        "bench_speed_fit",
+        args,
+        tables=tables,
+        records=records,
+        machine=machine,
+        wall_time=timer(),
+        notes=[
+            "Targets (issue 10): fit ratio median at most 3; with busy cores, "
+            "skdvaan's default at most 1.5 times the one-thread time.",
+        ],
+    )
+
+
 def run(args):
     timer = _common.Timer()
     device = torch.device(
@@ -321,11 +460,23 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs")
     parser.add_argument("--warmup", type=int, default=1, help="epochs not timed")
+    parser.add_argument(
+        "--parts",
+        nargs="*",
+        default=["epochs"],
+        choices=["epochs", "fit-ratio", "threads"],
+        help="epochs: per-epoch cost and predict memory; the others: issue 10",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per setting")
+    parser.add_argument("--busy", type=int, default=2, help="busy processes per core")
     args = parser.parse_args()
     if args.epochs is None:
         args.epochs = 2 if args.quick else 5
-    _common.limit_threads(args.threads)
-    run(args)
+    if "fit-ratio" in args.parts or "threads" in args.parts:
+        run_issue10(args)  # the caller's (default) thread settings, untouched
+    if "epochs" in args.parts:
+        _common.limit_threads(args.threads)
+        run(args)
 
 
 if __name__ == "__main__":

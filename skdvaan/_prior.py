@@ -156,6 +156,71 @@ def _activated(x, activate):
     return x if activate is None else activate(x)
 
 
+class _Spares:
+    """Rejected candidates ranked by a gap, memory bounded by what may be needed.
+
+    Sorting on every batch would cost a sort of ``n_samples`` rows per batch;
+    compacting only when twice the needed rows have piled up keeps the cost
+    linear in the candidates.
+    """
+
+    def __init__(self):
+        self.x, self.gap, self.n = [], [], 0
+
+    def add(self, x, gap, *, keep):
+        self.x.append(x)
+        self.gap.append(gap)
+        self.n += x.shape[0]
+        if self.n > 2 * max(keep, 1):
+            self._compact(keep)
+
+    def _compact(self, keep):
+        x, gap = torch.cat(self.x), torch.cat(self.gap)
+        order = gap.argsort()[:keep]
+        self.x, self.gap, self.n = [x[order]], [gap[order]], int(order.shape[0])
+
+    def best(self, n):
+        """The ``n`` rows with the smallest gaps, or None when there are none."""
+        if not self.x:
+            return None
+        self._compact(n)
+        return self.x[0]
+
+
+def _has_own_neighbour(x, reference_x, reference_y, k):
+    """Whether one of each row's :data:`N_NEIGHBOURS` nearest references is of ``k``.
+
+    Without a top-k: a row passes when fewer than ``N_NEIGHBOURS`` reference
+    rows of other classes are nearer than its nearest row of class ``k``.
+    """
+    if x.shape[0] == 0:
+        return torch.zeros(0, dtype=torch.bool, device=x.device)
+    own = reference_y == k
+    d = torch.cdist(x, reference_x)  # (b, n_ref)
+    d_own = d[:, own].min(1, keepdim=True).values
+    return (d[:, ~own] < d_own).sum(1) < N_NEIGHBOURS
+
+
+def _isolated(reference_x, reference_y, own, k):
+    """Rows of class ``k`` whose nearest reference rows are all of other classes.
+
+    Borderline-SMOTE's "noise": a sample surrounded by another class (often a
+    mislabelled one) anchors samples deep in that class, which teach a
+    classifier the wrong region. They are left out as anchors, unless every
+    row of the class is isolated.
+    """
+    idx = torch.nonzero(own).squeeze(1)
+    n_nb = min(N_NEIGHBOURS + 1, reference_x.shape[0])
+    nb = torch.cdist(reference_x[idx], reference_x).topk(n_nb, largest=False).indices
+    nb_y = reference_y[nb[:, 1:]]  # the first is the row itself
+    alone = ~(nb_y == k).any(1)
+    if bool(alone.all()):
+        alone[:] = False
+    out = torch.zeros_like(own)
+    out[idx[alone]] = True
+    return out
+
+
 def _decode_core(module, mean, n, generator, batch_size):
     out = []
     for start in range(0, n, batch_size):
@@ -177,7 +242,7 @@ def sample_anchored(
     reference_x,
     reference_y,
     window=(0.5, 0.9),
-    batch_size=1024,
+    batch_size=4096,
     max_candidates=None,
     fill=False,
     activate=None,
@@ -185,7 +250,8 @@ def sample_anchored(
     """Boundary samples of class index ``k`` anchored on its real samples.
 
     ``reference_x`` (scaled) and ``reference_y`` are real rows of every class.
-    For each candidate: pick a real row ``x_i`` of class ``k``, draw ``z_i``
+    For each candidate: pick a real row ``x_i`` of class ``k`` that is not
+    isolated among other classes (:func:`_isolated`), draw ``z_i``
     from its posterior ``N(m_i, s_i^2)``, move it a share ``t ~ U(0, T_MAX)``
     of the way to the code ``m_j`` of one of its :data:`N_TARGETS` nearest
     real rows of another class (in latent space: the direction in which the
@@ -219,6 +285,7 @@ def sample_anchored(
         max_candidates = max(8 * n_samples, 2 * batch_size)
     lo_w, hi_w = window
     own = reference_y == k
+    own &= ~_isolated(reference_x, reference_y, own, k)
     anchors = reference_x[own]
     m_ref, logvar_ref = module.encoder(reference_x)  # (n_ref, d) each
     m_all, sd_all = m_ref[own], (0.5 * logvar_ref[own]).exp()
@@ -231,7 +298,7 @@ def sample_anchored(
         n_t = min(N_TARGETS, m_other.shape[0])
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
     kept, n_kept, drawn = [], 0, 0
-    spare_x = spare_gap = None  # best rejected candidates, for fill=True
+    spares = _Spares()  # the best rejected candidates, for fill=True
     while n_kept < n_samples and drawn < max_candidates:
         b = min(batch_size, max_candidates - drawn)
         drawn += b
@@ -244,14 +311,14 @@ def sample_anchored(
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
         x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
-        nn_y = reference_y[
-            torch.cdist(x, reference_x)
-            .topk(min(N_NEIGHBOURS, reference_x.shape[0]), largest=False)
-            .indices
-        ]
-        safe = (nn_y == k).any(1)
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
-        ok = new & safe & (p >= lo_w) & (p <= hi_w)
+        ok = new & (p >= lo_w) & (p <= hi_w)
+        # The neighbour test costs a distance to every reference row: run it
+        # on the candidates that passed the rest only (the others rank by
+        # their distance to the window alone).
+        safe = torch.ones_like(ok)
+        safe[ok] = _has_own_neighbour(x[ok], reference_x, reference_y, k)
+        ok &= safe
         take = x[ok][: n_samples - n_kept]
         kept.append(take)
         n_kept += take.shape[0]
@@ -260,15 +327,10 @@ def sample_anchored(
             gap = torch.where(p < lo_w, lo_w - p, (p - hi_w).clamp(min=0))
             # Copies of a real row rank after everything (degenerate data only).
             gap = gap + 2.0 * (~safe) + 4.0 * (~new)
-            rest = ~ok
-            xs, gs = x[rest], gap[rest]
-            if spare_x is not None:
-                xs, gs = torch.cat([spare_x, xs]), torch.cat([spare_gap, gs])
-            best = gs.argsort()[:n_samples]  # memory stays at n_samples rows
-            spare_x, spare_gap = xs[best], gs[best]
+            spares.add(x[~ok], gap[~ok], keep=n_samples - n_kept)
     n_fallback = 0
-    if n_kept < n_samples and fill and spare_x is not None:
-        extra = spare_x[: n_samples - n_kept]
+    extra = spares.best(n_samples - n_kept) if fill and n_kept < n_samples else None
+    if extra is not None:
         kept.append(extra)
         n_fallback = int(extra.shape[0])
     if fill and n_fallback:
