@@ -16,7 +16,7 @@ import torch
 from torch.func import functional_call
 from tqdm.auto import tqdm
 
-from ._losses import dvaan_losses
+from ._losses import dvaan_losses, elbo_terms
 from ._prior import sample_anchored, sample_boundary
 
 
@@ -36,6 +36,7 @@ class TrainConfig:
     augmentation_warmup: int = 5  # epochs without D+, then as many to ramp it up
     boundary_rule: str = "anchored"  # "anchored" (default) or "paper"
     boundary_window: tuple = (0.5, 0.9)  # D's probability of the class, anchored
+    pretrain_steps: int = 0  # steps of E and G alone (the ELBO) before Alg. 1
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
     # Mixed-type tables: the decoder's output layer and likelihood, from the
     # estimator's column encoding (see OutputLayer); None for numbers and pixels.
@@ -181,6 +182,63 @@ def train_step(
     if cfg.learn_mu:
         update_mu(module, L.adv.detach(), L.fea.detach(), cfg)
     return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
+
+
+def pretrain_step(module, opt, x, y, directions, cfg, generator, class_weight):
+    """One step of the encoder and decoder alone: the class-weighted ELBO.
+
+    Run before Algorithm 1 so that the generator has learned the data before
+    the discriminator (which converges much faster) can end training through
+    early stopping; boundary samples decoded from an untrained decoder barely
+    move with their latent code. Returns the detached ELBO.
+    """
+    m, logvar = module.encoder(x)
+    eps = torch.randn(m.shape, generator=generator, device=m.device)
+    x_raw = module.decoder(m + (0.5 * logvar).exp() * eps)
+    out = cfg.output
+    ele, kl = elbo_terms(
+        x=x,
+        y=y,
+        m=m,
+        logvar=logvar,
+        prior_mean=module.mu * directions[y],
+        x_rec=x_raw if out is None else out.activate(x_raw),
+        class_weight=class_weight,
+        recon=cfg.recon,
+        log_var=module.decoder.log_var,
+        output=out,
+        x_raw=x_raw,
+    )
+    loss = ele + kl
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()  # parameters without a gradient (D's) are left alone
+    return loss.detach()
+
+
+def pretrain(module, opt, X_t, y_t, directions, cfg, generator, class_weight):
+    """``cfg.pretrain_steps`` ELBO steps over shuffled mini-batches."""
+    n, done = X_t.shape[0], 0
+    while done < cfg.pretrain_steps:
+        perm = torch.randperm(n, generator=generator, device=X_t.device)
+        steps_before = done
+        for start in range(0, n, cfg.batch_size):
+            idx = perm[start : start + cfg.batch_size]
+            if idx.shape[0] < 2 and done > steps_before:
+                continue  # batch norm needs two rows; as in the epochs below
+            pretrain_step(
+                module,
+                opt,
+                X_t[idx],
+                y_t[idx],
+                directions,
+                cfg,
+                generator,
+                class_weight,
+            )
+            done += 1
+            if done >= cfg.pretrain_steps:
+                break
 
 
 def augmentation_schedule(epoch, ratio, warmup):
@@ -362,6 +420,9 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
         if cfg.augmentation_ratio > 0
         else 0
     )
+
+    if cfg.pretrain_steps > 0:
+        pretrain(module, opt, X_t, y_t, directions, cfg, generator, weight)
 
     result = TrainResult()
     best_state = None

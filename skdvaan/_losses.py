@@ -98,16 +98,37 @@ def dvaan_losses(
         w = torch.ones_like(ce) if class_weight is None else class_weight[y_aug]
         # A class of weight 0 gets no D+ loss (and no 0/0).
         cls = cls + augmentation_weight * (w * ce).sum() / w.sum().clamp(min=1e-12)
+    ele, kl = elbo_terms(
+        x=x,
+        y=y,
+        m=m,
+        logvar=logvar,
+        prior_mean=prior_mean,
+        x_rec=x_rec,
+        class_weight=class_weight,
+        recon=recon,
+        log_var=log_var,
+        output=output,
+        x_raw=x_raw,
+    )
+    return BatchLosses(
+        cls=cls, adv=adv, ele=ele, kl=kl, fea=feature_loss(h_rec, h_real)
+    )
+
+
+def elbo_terms(
+    *, x, y, m, logvar, prior_mean, x_rec, class_weight, recon, log_var, output, x_raw
+):
+    """``(L_ele, L_KL)``, class-weighted means over the batch.
+
+    Per feature (or, for mixed-type tables, per input column): ``L_ele`` is
+    the decoder's NLL, ``output.recon_loss`` on the raw outputs ``x_raw``
+    when an :class:`~skdvaan._engine.OutputLayer` is given.
+    """
     if output is None:
         kl = kl_to_prior(m, logvar, prior_mean) / x.shape[1]
         ele = element_loss(x_rec, x, recon, log_var)
     else:
         kl = kl_to_prior(m, logvar, prior_mean) / output.n_columns
         ele = output.recon_loss(x_raw, x, log_var=log_var)
-    return BatchLosses(
-        cls=cls,
-        adv=adv,
-        ele=_weighted_mean(ele, y, class_weight),
-        kl=_weighted_mean(kl, y, class_weight),
-        fea=feature_loss(h_rec, h_real),
-    )
+    return _weighted_mean(ele, y, class_weight), _weighted_mean(kl, y, class_weight)

@@ -24,7 +24,9 @@ def data():
 
 
 def tiny(**kw):
-    params = dict(hidden_layer_sizes=(16,), max_iter=12, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(16,), max_iter=12, pretrain_steps=20, random_state=0
+    )
     params.update(kw)
     return DVAANClassifier(**params)
 
@@ -302,3 +304,39 @@ def test_sampler_warnings_point_at_the_callers_line(data):
         sampler.fit_resample(X, y)
     files = {w.filename for w in caught}
     assert files == {__file__}
+
+
+# ------------------------------------------------------------- pretraining
+
+
+def test_pretraining_trains_the_autoencoder_only():
+    from skdvaan._engine import pretrain
+
+    module, x, y, _, _ = _module_and_batch()
+    directions = class_directions(2, 4)
+    cfg = TrainConfig(pretrain_steps=7, batch_size=8)
+    before = copy.deepcopy(module)
+    opt = torch.optim.Adam(module.parameters(), lr=1e-2)
+    pretrain(module, opt, x, y, directions, cfg, torch.Generator().manual_seed(0), None)
+    for a, b in zip(
+        module.discriminator.parameters(), before.discriminator.parameters()
+    ):
+        torch.testing.assert_close(a, b)
+    moved = [
+        not torch.equal(a, b)
+        for a, b in zip(module.decoder.parameters(), before.decoder.parameters())
+    ]
+    assert all(moved)
+    assert int(opt.state[next(module.encoder.parameters())]["step"]) == 7
+
+
+def test_pretrain_steps_parameter(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = tiny(max_iter=2, pretrain_steps=0).fit(X, y)
+        b = tiny(max_iter=2, pretrain_steps=50).fit(X, y)
+    assert a._pretrain_steps(None) == 0 and b._pretrain_steps(None) == 50
+    assert DVAANClassifier()._pretrain_steps(None) == 300
+    assert DVAANClassifier()._pretrain_steps((1, 8, 8)) == 100
+    assert not np.allclose(a.predict_proba(X), b.predict_proba(X))

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def tiny(**params):
-    base = dict(hidden_layer_sizes=(16,), max_iter=8, device="cpu", random_state=0)
+    base = dict(
+        hidden_layer_sizes=(16,),
+        max_iter=8,
+        pretrain_steps=20,
+        device="cpu",
+        random_state=0,
+    )
     return DVAANClassifier(**{**base, **params})
 
 

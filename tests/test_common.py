@@ -17,6 +17,7 @@ def _small_classifier(**params):
         hidden_layer_sizes=(16,),
         max_iter=20,
         learning_rate_init=1e-2,
+        pretrain_steps=20,
         device="cpu",
         random_state=0,
         **params,
@@ -26,7 +27,11 @@ def _small_classifier(**params):
 CLASSIFIER = _small_classifier()
 SAMPLER = DVAANSampler(
     estimator=DVAANClassifier(
-        hidden_layer_sizes=(16,), max_iter=3, device="cpu", random_state=0
+        hidden_layer_sizes=(16,),
+        max_iter=3,
+        pretrain_steps=20,
+        device="cpu",
+        random_state=0,
     ),
     random_state=0,
 )

@@ -63,7 +63,13 @@ def _labels(n=N):
 
 
 def tiny(**kw):
-    params = dict(hidden_layer_sizes=(8,), max_iter=3, device="cpu", random_state=0)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=3,
+        pretrain_steps=20,
+        device="cpu",
+        random_state=0,
+    )
     return DVAANClassifier(**(params | kw))
 
 

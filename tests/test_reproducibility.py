@@ -19,7 +19,13 @@ pytestmark = [
 
 
 def tiny(**params):
-    defaults = dict(hidden_layer_sizes=(8,), max_iter=4, device="cpu", random_state=0)
+    defaults = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=4,
+        pretrain_steps=20,
+        device="cpu",
+        random_state=0,
+    )
     return DVAANClassifier(**{**defaults, **params})
 
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def sampler(max_iter=4, **params):
-    est = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=max_iter, device="cpu")
+    est = DVAANClassifier(
+        hidden_layer_sizes=(16,), max_iter=max_iter, pretrain_steps=20, device="cpu"
+    )
     return DVAANSampler(estimator=est, random_state=0, **params)
 
 

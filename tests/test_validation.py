@@ -27,7 +27,13 @@ pytestmark = [
 
 
 def tiny(**params):
-    defaults = dict(hidden_layer_sizes=(8,), max_iter=2, device="cpu", random_state=0)
+    defaults = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=2,
+        pretrain_steps=20,
+        device="cpu",
+        random_state=0,
+    )
     return DVAANClassifier(**{**defaults, **params})
 
 
