@@ -312,13 +312,8 @@ def sample_anchored(
         x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
-        ok = new & (p >= lo_w) & (p <= hi_w)
-        # The neighbour test costs a distance to every reference row: run it
-        # on the candidates that passed the rest only (the others rank by
-        # their distance to the window alone).
-        safe = torch.ones_like(ok)
-        safe[ok] = _has_own_neighbour(x[ok], reference_x, reference_y, k)
-        ok &= safe
+        safe = _has_own_neighbour(x, reference_x, reference_y, k)
+        ok = new & safe & (p >= lo_w) & (p <= hi_w)
         take = x[ok][: n_samples - n_kept]
         kept.append(take)
         n_kept += take.shape[0]
