@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Where the boundary samples go, next to SMOTE
-===========================================
+============================================
 
 DVAAN's boundary samples are meant to sit where the classifier is unsure,
 on the minority's side of the decision boundary. This example draws them on
