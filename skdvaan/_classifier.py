@@ -27,7 +27,12 @@ from . import _base, _calibration
 from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, save_estimator
-from ._prior import class_directions, sample_anchored, sample_boundary
+from ._prior import (
+    class_directions,
+    clip_to_range,
+    sample_anchored,
+    sample_boundary,
+)
 from ._tabular import ColumnEncoder, needs_encoder
 
 # Data sets at least this large hold out a validation split for early stopping
@@ -1047,7 +1052,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     kind=kind,
                     activate=activate,
                 )
-                x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
+                x = clip_to_range(module, x)
         X = x.float().cpu().numpy().astype(np.float64)
         y_new = np.repeat(self.classes_[k : k + 1], X.shape[0])
         if encoder is not None:

@@ -16,6 +16,7 @@ import torch
 from torch.func import functional_call
 from tqdm.auto import tqdm
 
+from ._calibration import class_weights
 from ._losses import dvaan_losses, elbo_terms
 from ._prior import sample_anchored, sample_boundary
 
@@ -81,8 +82,7 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def _balanced_weight(counts, device):
-    counts = counts.astype(np.float64)
-    w = counts.sum() / (len(counts) * np.maximum(counts, 1.0))
+    w = class_weights(counts, "balanced")  # the one definition, also calibration's
     return torch.as_tensor(w, dtype=torch.float32, device=device)
 
 
@@ -428,7 +428,6 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     best_state = None
     best_loss = math.inf
     no_improve = 0
-    aug_counts = np.zeros(n_classes, dtype=np.int64)
     bar = tqdm(range(cfg.max_iter), disable=not cfg.verbose, desc="DVAAN", unit="epoch")
     try:
         for epoch in bar:

@@ -187,6 +187,11 @@ class _Spares:
         return self.x[0]
 
 
+def clip_to_range(module, x):
+    """Rows of ``x`` clipped to the training range ``module.x_min, x_max``."""
+    return torch.maximum(torch.minimum(x, module.x_max), module.x_min)
+
+
 def _has_own_neighbour(x, reference_x, reference_y, k):
     """Whether one of each row's :data:`N_NEIGHBOURS` nearest references is of ``k``.
 
@@ -309,7 +314,7 @@ def sample_anchored(
         z = m_all[i] + sd_all[i] * eps
         z = z + t * (m_other[targets[i, j]] - z)
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
-        x = torch.maximum(torch.minimum(x, module.x_max), module.x_min)
+        x = clip_to_range(module, x)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
         safe = _has_own_neighbour(x, reference_x, reference_y, k)
