@@ -431,6 +431,28 @@ def tabular_datasets(seed, *, quick=False, large=False, mc_rows=None):
     return out
 
 
+def standardised_training_parts(args):
+    """``(name, seed, X_train, y_train)`` per offline tabular task and seed.
+
+    The training part of a stratified 80/20 split, standardised on itself;
+    ``args.datasets`` filters by name, ``args.seeds`` defaults to 0 (quick)
+    or 0, 1, 2. Used by the sample-quality benchmarks.
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    data = tabular_datasets(0, quick=args.quick)
+    if args.datasets:
+        data = [d for d in data if any(s in d[0] for s in args.datasets)]
+    seeds = args.seeds if args.seeds else ([0] if args.quick else [0, 1, 2])
+    for name, X, y in data:
+        for seed in seeds:
+            X_tr, _, y_tr, _ = train_test_split(
+                X, y, test_size=0.2, stratify=y, random_state=seed
+            )
+            yield name, seed, StandardScaler().fit_transform(X_tr), y_tr
+
+
 def ratio_label(y):
     """Imbalance ratio of a binary ``y`` as ``1:k``."""
     counts = np.bincount(np.asarray(y, dtype=np.int64))

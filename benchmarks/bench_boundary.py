@@ -35,9 +35,8 @@ import _common
 import numpy as np
 from imblearn.over_sampling import SMOTE
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import cross_val_score, train_test_split
+from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import NearestNeighbors
-from sklearn.preprocessing import StandardScaler
 
 from skdvaan import DVAANClassifier, DVAANSampler
 
@@ -112,68 +111,55 @@ def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()
     params = json.loads(args.params) if args.params else {}
-    data = _common.tabular_datasets(0, quick=args.quick)
-    if args.datasets:
-        data = [d for d in data if any(s in d[0] for s in args.datasets)]
-    seeds = args.seeds if args.seeds else ([0] if args.quick else [0, 1, 2])
     records, rows = [], []
-    for name, X, y in data:
-        for seed in seeds:
-            X_tr, _, y_tr, _ = train_test_split(
-                X, y, test_size=0.2, stratify=y, random_state=seed
-            )
-            X_tr = StandardScaler().fit_transform(X_tr)
-            n = len(y_tr)
-            t = _common.Timer()
-            sampler = DVAANSampler(
-                estimator=DVAANClassifier(**params), random_state=seed
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                X_res, _ = sampler.fit_resample(X_tr, y_tr)
-            fit_s = t()
-            clf = sampler.estimator_
-            history = clf.history_
-            for method, X_gen, model in (
-                ("DVAANSampler", X_res[n:], clf),
-                (
-                    "SMOTE",
-                    SMOTE(random_state=seed).fit_resample(X_tr, y_tr)[0][n:],
-                    clf,
-                ),
-            ):
-                rec = measure(X_gen, X_tr, y_tr, 1, seed, model)
-                rec.update(dataset=name, seed=seed, method=method)
-                if method == "DVAANSampler":
-                    rec.update(
-                        fit_s=round(fit_s, 2),
-                        n_iter=clf.n_iter_,
-                        mu_final=history[-1]["mu"],
-                        n_boundary_last=history[-1].get("n_boundary", 0),
-                    )
-                records.append(rec)
-                rows.append(
-                    {
-                        "dataset": name,
-                        "seed": seed,
-                        "method": method,
-                        **{
-                            k: (
-                                f"{rec[k]:.3f}" if isinstance(rec[k], float) else rec[k]
-                            )
-                            for k in (
-                                "spread",
-                                "c2st",
-                                "p_median",
-                                "maj_nn",
-                                "maj_nn_real",
-                                "copies",
-                                "out_of_range",
-                            )
-                        },
-                    }
+    for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
+        n = len(y_tr)
+        t = _common.Timer()
+        sampler = DVAANSampler(estimator=DVAANClassifier(**params), random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X_res, _ = sampler.fit_resample(X_tr, y_tr)
+        fit_s = t()
+        clf = sampler.estimator_
+        history = clf.history_
+        for method, X_gen, model in (
+            ("DVAANSampler", X_res[n:], clf),
+            (
+                "SMOTE",
+                SMOTE(random_state=seed).fit_resample(X_tr, y_tr)[0][n:],
+                clf,
+            ),
+        ):
+            rec = measure(X_gen, X_tr, y_tr, 1, seed, model)
+            rec.update(dataset=name, seed=seed, method=method)
+            if method == "DVAANSampler":
+                rec.update(
+                    fit_s=round(fit_s, 2),
+                    n_iter=clf.n_iter_,
+                    mu_final=history[-1]["mu"],
+                    n_boundary_last=history[-1].get("n_boundary", 0),
                 )
-                print(rows[-1], flush=True)
+            records.append(rec)
+            rows.append(
+                {
+                    "dataset": name,
+                    "seed": seed,
+                    "method": method,
+                    **{
+                        k: (f"{rec[k]:.3f}" if isinstance(rec[k], float) else rec[k])
+                        for k in (
+                            "spread",
+                            "c2st",
+                            "p_median",
+                            "maj_nn",
+                            "maj_nn_real",
+                            "copies",
+                            "out_of_range",
+                        )
+                    },
+                }
+            )
+            print(rows[-1], flush=True)
     summary = summarise(records)
     _common.write_results(
         args.name,

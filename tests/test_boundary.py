@@ -13,7 +13,7 @@ from skdvaan import _classifier as classifier_module
 from skdvaan._calibration import fit_temperature, training_prior
 from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
 from skdvaan._networks import DVAANModule, NetworkConfig
-from skdvaan._prior import class_directions, sample_anchored
+from skdvaan._prior import _has_own_neighbour, class_directions, sample_anchored
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +159,20 @@ def test_anchored_samples_satisfy_the_rule(fitted):
     assert d.min() > 1e-6  # never a copy of a real row
     nn_y = module.anchor_y[d.topk(5, largest=False).indices]
     assert torch.all((nn_y == k).any(1))  # a real neighbour of its class
+
+
+@pytest.mark.parametrize("n_other", [3, 40])
+def test_neighbour_test_counts_nearer_rows_of_other_classes(n_other):
+    g = torch.Generator().manual_seed(1)
+    ref = torch.randn(10 + n_other, 3, generator=g)
+    ref_y = torch.cat([torch.ones(10), torch.zeros(n_other)]).long()
+    x = torch.randn(200, 3, generator=g)
+    d = torch.cdist(x, ref)
+    d_own = d[:, ref_y == 1].min(1, keepdim=True).values
+    expected = (d[:, ref_y == 0] < d_own).sum(1) < 5  # the rule, by counting
+    got = _has_own_neighbour(x, ref, ref_y, 1)
+    assert torch.equal(got, expected)
+    assert 0 < int(got.sum()) < 200 or n_other < 5
 
 
 def test_sample_stays_in_range_and_keeps_integers(data):
