@@ -435,10 +435,14 @@ def _evaluate(name, X, y, cv, methods, keep_model):
     from tqdm.auto import tqdm
 
     print(
-        f"\n{name}: {len(y)} samples ({int(y.sum())} minority), {X.shape[1]} features"
+        f"\n{name}: {len(y)} samples ({int(y.sum())} minority), {X.shape[1]} features",
+        flush=True,
     )
     rows, model = [_HEADER], None
-    for label, est in tqdm(methods, desc=name, unit="method", leave=False):
+    # On stderr, and only on a terminal (disable=None): redirected output
+    # (2>&1 into a file or a pipe) gets the tables without bar residue.
+    bar = tqdm(methods, desc=name, unit="method", leave=False, disable=None)
+    for label, est in bar:
         keep = keep_model and label == "DVAANClassifier"
         res = cross_validate(
             est,
@@ -455,7 +459,7 @@ def _evaluate(name, X, y, cv, methods, keep_model):
         rows.append((label, _format_score(roc), _format_score(ap), fit_s))
     w = [max(len(row[i]) for row in rows) for i in range(4)]
     for a, b, c, d in rows:
-        print(f"  {a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}")
+        print(f"  {a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}", flush=True)
     return model
 
 

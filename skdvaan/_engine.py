@@ -428,9 +428,10 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     best_state = None
     best_loss = math.inf
     no_improve = 0
-    bar = tqdm(range(cfg.max_iter), disable=not cfg.verbose, desc="DVAAN", unit="epoch")
+    bar = tqdm(total=cfg.max_iter, disable=not cfg.verbose, desc="DVAAN", unit="epoch")
+    stop = f"max_iter={cfg.max_iter} reached"
     try:
-        for epoch in bar:
+        for epoch in range(cfg.max_iter):
             t0 = time.perf_counter()
             # D+ is redrawn each round from the current G and D.
             ratio = augmentation_schedule(
@@ -499,9 +500,11 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 logits = predict_logits(module, val[0], device=device, exact=False)
                 record["validation_score"] = float(val[1](logits))
             result.history.append(record)
+            bar.update(1)
             bar.set_postfix(
                 {k: f"{record[k]:.3g}" for k in ("loss_cls", "mu", "n_boundary")}
-                | ({"val": f"{record['validation_score']:.4f}"} if val else {})
+                | ({"val": f"{record['validation_score']:.4f}"} if val else {}),
+                refresh=False,
             )
 
             if cfg.early_stopping:
@@ -523,9 +526,11 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 no_improve = 0  # D+ at full strength: patience starts now
             if no_improve > cfg.n_iter_no_change and epoch + 1 > ramp_end:
                 result.converged = True
+                stop = _stop_reason(cfg, epoch + 1, result.best_epoch)
                 break
     except KeyboardInterrupt:
         result.interrupted = True
+        stop = "interrupted"
         warnings.warn(
             f"Training interrupted after {len(result.history)} epochs; the model "
             "keeps its best state so far.",
@@ -533,6 +538,9 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
             stacklevel=3,
         )
     finally:
+        # The bar ends on the epochs that ran and says why it stopped.
+        bar.total = len(result.history)
+        bar.set_postfix_str(stop, refresh=False)
         bar.close()
     if best_state is not None:
         module.load_state_dict(best_state)
@@ -540,6 +548,19 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
         result.best_aug_counts = np.zeros(n_classes, dtype=np.int64)
     module.eval()
     return result
+
+
+def _stop_reason(cfg, n_epochs, best_epoch):
+    """What the progress bar says when training stops before ``max_iter``."""
+    if cfg.early_stopping:
+        return (
+            f"early stopping at epoch {n_epochs}: no validation gain in "
+            f"{cfg.n_iter_no_change + 1} epochs; best epoch {best_epoch} restored"
+        )
+    return (
+        f"stopped at epoch {n_epochs}: training loss stalled for "
+        f"{cfg.n_iter_no_change + 1} epochs"
+    )
 
 
 _LOSS_NAMES = ("loss_cls", "loss_adv", "loss_ele", "loss_kl", "loss_fea")

@@ -26,12 +26,15 @@ class DVAANSampler(BaseOverSampler):
 
     Fits a :class:`DVAANClassifier` on ``(X, y)``, then appends to every class
     that ``sampling_strategy`` names as many generated samples as it asks.
-    The samples follow the paper's augmentation rule: latent codes drawn from
-    ``N(0, I)``, between the class means, kept where the nearest class mean
-    and the discriminator agree on the class. When too few pass, the draw
-    moves towards the class mean and a
-    :class:`~skdvaan.exceptions.BoundarySamplingWarning` says so. Original
-    rows come first and unchanged.
+    The samples are the estimator's ``sample(kind="boundary")``, the rows it
+    trains on as ``D+``: with the default ``boundary_sampling="anchored"``,
+    real rows of the class moved in latent space towards the nearest rows of
+    another class, kept where the discriminator's probability of the class
+    lies in ``boundary_window`` and a real row of the class is among the
+    nearest neighbours; with ``"paper"``, the paper's draws from ``N(0, I)``.
+    When too few pass, the candidates nearest to the rule make up the rest
+    and a :class:`~skdvaan.exceptions.BoundarySamplingWarning` says how
+    many. Original rows come first and unchanged.
 
     A pandas DataFrame (or NumPy object array) may mix float, int, bool,
     ``category``, object and string columns with missing cells (see the
@@ -51,6 +54,9 @@ class DVAANSampler(BaseOverSampler):
         estimator's own ``random_state`` is ``None``, the sampler's is used.
     random_state : int, RandomState instance or None, default=None
         Seeds the model (see ``estimator``) and the latent draws.
+    verbose : bool, default=False
+        Show the estimator's training progress bar (on stderr), as
+        ``estimator=DVAANClassifier(verbose=True)`` would.
 
     Attributes
     ----------
@@ -90,12 +96,21 @@ class DVAANSampler(BaseOverSampler):
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "estimator": [DVAANClassifier, None],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, *, sampling_strategy="auto", estimator=None, random_state=None):
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        estimator=None,
+        random_state=None,
+        verbose=False,
+    ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.estimator = estimator
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_X_y(self, X, y, accept_sparse=None):
         spec = "from_dtype" if self.estimator is None else None
@@ -120,6 +135,8 @@ class DVAANSampler(BaseOverSampler):
         est._validate_params()
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+        if self.verbose:
+            est.set_params(verbose=True)
         mixed = isinstance(X, pd.DataFrame) or X.dtype.kind in "OUS"
         X_dense = X if mixed else _base.densify(X)
         # The estimator's warnings (ConvergenceWarning, ...) are re-raised so

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdvaan import DVAANClassifier
+from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan._networks import PAPER_CHANNELS
 from skdvaan._prior import class_directions
 from skdvaan.exceptions import BoundarySamplingWarning
@@ -182,6 +182,24 @@ def test_verbose_shows_a_progress_bar(binary, capsys):
     tiny(max_iter=2, verbose=True).fit(X, y)
     err = capsys.readouterr().err
     assert "DVAAN" in err and "epoch" in err
+    assert "2/2" in err and "max_iter=2 reached" in err
+
+
+def test_progress_bar_ends_on_the_epochs_run_and_says_why(binary, capsys):
+    X, y = binary
+    clf = tiny(max_iter=200, n_iter_no_change=2, verbose=True).fit(X, y)
+    assert clf.n_iter_ < 200
+    final = capsys.readouterr().err.split("\r")[-1]
+    assert f"{clf.n_iter_}/{clf.n_iter_}" in final
+    assert f"epoch {clf.n_iter_}" in final and "stalled" in final
+
+
+def test_sampler_verbose_shows_the_estimators_bar(binary, capsys):
+    X, y = binary
+    DVAANSampler(estimator=tiny(max_iter=2), verbose=True).fit_resample(X, y)
+    assert "DVAAN" in capsys.readouterr().err
+    DVAANSampler(estimator=tiny(max_iter=2)).fit_resample(X, y)
+    assert "DVAAN" not in capsys.readouterr().err
 
 
 def test_cross_val_score_roc_auc_grid_search_and_pipeline(binary):
@@ -195,3 +213,10 @@ def test_cross_val_score_roc_auc_grid_search_and_pipeline(binary):
     )
     grid.fit(X, y)
     assert grid.best_params_["dvaanclassifier__lambda_adv"] in (0.5, 1.0)
+
+
+def test_early_stopping_reason_names_the_restored_epoch():
+    from skdvaan._engine import TrainConfig, _stop_reason
+
+    text = _stop_reason(TrainConfig(early_stopping=True, n_iter_no_change=10), 23, 12)
+    assert text.startswith("early stopping at epoch 23") and "best epoch 12" in text
