@@ -9,6 +9,7 @@ from pathlib import Path
 ORDER = (
     "plot_quickstart.py",
     "plot_sampler_pipeline.py",
+    "plot_mixed_table.py",
     "plot_boundary_samples.py",
     "plot_latent_space.py",
     "plot_mu_over_training.py",

@@ -9,15 +9,21 @@ Two questions about the samples of :meth:`DVAANClassifier.sample
 * Are they new, or copies of training rows? The distance from each generated
   sample to its nearest real training sample of the class, compared with the
   distances between real samples, and the number of exact copies.
+* Does each column look like the real one? Category frequencies (total
+  variation distance) and numeric distributions (Kolmogorov-Smirnov), with
+  the share of missing cells, per column (:func:`column_report`).
 """
 
 import numpy as np
 import pandas as pd
+from scipy.stats import ks_2samp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["boundary_report", "plot_boundary_report"]
+from ._columns import from_dtype, resolve_categorical, split_columns
+
+__all__ = ["boundary_report", "column_report", "plot_boundary_report"]
 
 # Distances at most this large (in the model's scaled space) count as copies.
 COPY_TOL = 1e-6
@@ -190,6 +196,132 @@ def boundary_report(
     report.attrs["target_class"] = getattr(target_class, "item", lambda: target_class)()
     report.attrs["real_nn_dist_median"] = threshold
     return report
+
+
+def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
+    """Compare each column of generated rows with the same column of real rows.
+
+    A per-column view of sample quality, for mixed-type tables in particular:
+    are the generated minority rows' categories as frequent as the real
+    minority's, are their numbers distributed alike, and are cells missing
+    as often?
+
+    Parameters
+    ----------
+    X_real : DataFrame or array-like of shape (n_real, n_features)
+        Real rows, usually the training rows of one class.
+    X_generated : DataFrame or array-like of shape (n_generated, n_features)
+        Generated rows with the same columns (for a DataFrame, the same
+        names in the same order), e.g. the rows that
+        :meth:`DVAANSampler.fit_resample <skdvaan.DVAANSampler.fit_resample>`
+        appended, or :meth:`DVAANClassifier.sample
+        <skdvaan.DVAANClassifier.sample>`'s.
+    categorical_features : "from_dtype", None or array-like, default="from_dtype"
+        Which columns are categorical, as the estimators' parameter of the
+        same name: ``"from_dtype"`` takes ``category``, object, string and
+        bool columns of ``X_real``; or indices, names or a boolean mask.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per column, indexed by column name (or position), with:
+
+        - ``kind``: ``"categorical"`` or ``"numeric"``;
+        - ``statistic``: ``"tvd"`` (total variation distance between the two
+          category distributions, missing cells counted as a category of
+          their own: 0 is identical, 1 is disjoint) or ``"ks"`` (the
+          two-sample Kolmogorov-Smirnov statistic of the present values: 0
+          is identical, 1 is disjoint; NaN if one side has none);
+        - ``value``: that statistic;
+        - ``missing_real``, ``missing_generated``: share of missing cells;
+        - ``unseen_generated``: share of generated cells holding a category
+          that no real row has (categorical columns; NaN for numeric ones).
+
+    Raises
+    ------
+    ValueError
+        If either input has no rows, if their numbers of columns differ, or
+        if DataFrame column names differ.
+
+    See Also
+    --------
+    boundary_report : Where generated samples lie, by the discriminator.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skdvaan.diagnostics import column_report
+    >>> real = pd.DataFrame({"colour": pd.Categorical(["red", "red", "blue", None]),
+    ...                      "size": [1.0, 2.0, 3.0, 4.0]})
+    >>> generated = pd.DataFrame({"colour": pd.Categorical(["red", "blue"]),
+    ...                           "size": [1.5, 3.5]})
+    >>> report = column_report(real, generated)
+    >>> report[["kind", "statistic", "value"]]
+                   kind statistic  value
+    colour  categorical       tvd   0.25
+    size        numeric        ks   0.25
+    """
+    real_kind, _, names, real_cols = split_columns(X_real)
+    gen_kind, _, gen_names, gen_cols = split_columns(X_generated)
+    if len(real_cols) != len(gen_cols):
+        raise ValueError(
+            f"X_real has {len(real_cols)} columns and X_generated {len(gen_cols)}; "
+            "they must have the same columns."
+        )
+    if real_kind == gen_kind == "DataFrame" and names != gen_names:
+        raise ValueError(
+            "X_real and X_generated have different column names: "
+            f"{names} and {gen_names}."
+        )
+    for what, cols in (("X_real", real_cols), ("X_generated", gen_cols)):
+        if not cols or len(cols[0]) == 0:
+            raise ValueError(f"{what} has no rows (or no columns) to compare.")
+    mask = resolve_categorical(
+        categorical_features, names, [from_dtype(c, real_kind) for c in real_cols]
+    )
+    rows = {}
+    for name, categorical, a, b in zip(names, mask, real_cols, gen_cols):
+        row = {
+            "missing_real": float(a.isna().mean()),
+            "missing_generated": float(b.isna().mean()),
+        }
+        if categorical:
+            p = _frequencies(a)
+            q = _frequencies(b)
+            p, q = p.align(q, fill_value=0.0)
+            unseen = ~q.index.isin(_frequencies(a).index)
+            row.update(
+                kind="categorical",
+                statistic="tvd",
+                value=float(0.5 * np.abs(p - q).sum()),
+                unseen_generated=float(q[unseen].sum()),
+            )
+        else:
+            va = pd.to_numeric(a, errors="raise").dropna().to_numpy(float)
+            vb = pd.to_numeric(b, errors="raise").dropna().to_numpy(float)
+            ks = ks_2samp(va, vb).statistic if len(va) and len(vb) else np.nan
+            row.update(
+                kind="numeric", statistic="ks", value=float(ks), unseen_generated=np.nan
+            )
+        rows[name] = row
+    columns = [
+        "kind",
+        "statistic",
+        "value",
+        "missing_real",
+        "missing_generated",
+        "unseen_generated",
+    ]
+    return pd.DataFrame.from_dict(rows, orient="index")[columns]
+
+
+_MISSING = "<missing>"
+
+
+def _frequencies(s):
+    """Share of each category of a column, missing cells as one category."""
+    counts = s.astype(object).where(s.notna(), _MISSING).value_counts()
+    return counts / counts.sum()
 
 
 def _rows(X, mask=None):

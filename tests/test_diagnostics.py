@@ -1,9 +1,10 @@
-"""Tests for skdvaan.diagnostics: the boundary report and its plot."""
+"""Tests for skdvaan.diagnostics: the boundary report, its plot, the column report."""
 
 import warnings
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
@@ -12,6 +13,7 @@ from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan.diagnostics import (
     _nearest_distances,
     boundary_report,
+    column_report,
     plot_boundary_report,
 )
 from skdvaan.exceptions import BoundarySamplingWarning
@@ -136,3 +138,86 @@ def test_plot_boundary_report(fitted):
     fig, ax2 = plt.subplots()
     assert plot_boundary_report(report, ax=ax2) is ax2
     plt.close("all")
+
+
+# ----------------------------------------------------------------- columns
+
+
+def _frames():
+    real = pd.DataFrame(
+        {
+            "colour": pd.Categorical(["red"] * 6 + ["blue"] * 2 + [None] * 2),
+            "flag": [True] * 5 + [False] * 5,
+            "size": np.arange(10, dtype=float),
+            "count": np.arange(10),
+        }
+    )
+    return real, real.copy()
+
+
+def test_column_report_is_zero_for_identical_columns():
+    real, same = _frames()
+    report = column_report(real, same)
+    assert report.index.tolist() == ["colour", "flag", "size", "count"]
+    assert report["kind"].tolist() == ["categorical"] * 2 + ["numeric"] * 2
+    assert report["statistic"].tolist() == ["tvd", "tvd", "ks", "ks"]
+    assert np.allclose(report["value"], 0.0)
+    assert report.loc["colour", "missing_real"] == 0.2
+    assert report.loc["colour", "unseen_generated"] == 0.0
+    assert np.isnan(report.loc["size", "unseen_generated"])
+
+
+def test_column_report_values_match_their_definitions():
+    real, _ = _frames()
+    gen = pd.DataFrame(
+        {
+            "colour": pd.Categorical(["red", "green", "green", "blue"]),
+            "flag": [True, True, True, True],
+            "size": [100.0, 101.0, np.nan, np.nan],
+            "count": [0, 1, 2, 3],
+        }
+    )
+    report = column_report(real, gen)
+    # red 0.6 vs 0.25, blue 0.2 vs 0.25, missing 0.2 vs 0, green 0 vs 0.5
+    assert np.isclose(report.loc["colour", "value"], 0.5 * (0.35 + 0.05 + 0.2 + 0.5))
+    assert report.loc["colour", "unseen_generated"] == 0.5
+    assert np.isclose(report.loc["flag", "value"], 0.5)
+    assert report.loc["size", "value"] == 1.0  # disjoint ranges
+    assert report.loc["size", "missing_generated"] == 0.5
+    assert np.isclose(report.loc["count", "value"], 0.6)  # max CDF gap at 3
+
+
+def test_column_report_takes_arrays_and_a_categorical_override():
+    real, gen = _frames()
+    A, B = real[["size", "count"]].to_numpy(), gen[["size", "count"]].to_numpy()
+    report = column_report(A, B, categorical_features=[1])
+    assert report.index.tolist() == [0, 1]
+    assert report["kind"].tolist() == ["numeric", "categorical"]
+
+
+def test_column_report_on_a_sampler_run_keeps_categories():
+    real, _ = _frames()
+    X = pd.concat([real] * 6, ignore_index=True)
+    y = np.r_[np.zeros(50, dtype=int), np.ones(10, dtype=int)]
+    est = DVAANClassifier(hidden_layer_sizes=(8,), max_iter=3, pretrain_steps=5)
+    sampler = DVAANSampler(estimator=est, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X_res, _ = sampler.fit_resample(X, y)
+    report = column_report(X[y == 1], X_res.iloc[len(y) :])
+    assert (report.loc[["colour", "flag"], "unseen_generated"] == 0).all()
+    assert ((report["value"] >= 0) & (report["value"] <= 1)).all()
+
+
+@pytest.mark.parametrize(
+    "gen, match",
+    [
+        (pd.DataFrame({"a": [1.0]}), "same columns"),
+        (pd.DataFrame({"x": [1.0], "z": [2.0]}), "different column names"),
+        (pd.DataFrame({"x": [], "y": []}), "no rows"),
+    ],
+)
+def test_column_report_errors(gen, match):
+    real = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})
+    with pytest.raises(ValueError, match=match):
+        column_report(real, gen)
