@@ -192,13 +192,16 @@ def clip_to_range(module, x):
     return torch.maximum(torch.minimum(x, module.x_max), module.x_min)
 
 
-def _has_own_neighbour(x, reference_x, reference_y, k):
+def _has_own_neighbour(x, reference_x, reference_y, k, anchor=None):
     """Whether one of each row's :data:`N_NEIGHBOURS` nearest references is of ``k``.
 
     A row passes when its nearest reference row of class ``k`` is no farther
     than its ``N_NEIGHBOURS``-th nearest row of the other classes: then fewer
     than ``N_NEIGHBOURS`` of them are nearer. (A top-k over the other rows;
-    counting them all with a comparison costs three times as much.)
+    counting them all with a comparison costs three times as much.) With
+    ``anchor`` (a reference row of class ``k`` per row of ``x``), rows that
+    pass against their anchor pass, and only the others are compared with
+    every row of class ``k``.
     """
     if x.shape[0] == 0:
         return torch.zeros(0, dtype=torch.bool, device=x.device)
@@ -206,9 +209,17 @@ def _has_own_neighbour(x, reference_x, reference_y, k):
     other = reference_x[~own]
     if other.shape[0] < N_NEIGHBOURS:
         return torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
-    d_own = torch.cdist(x, reference_x[own]).min(1).values
     d_other = torch.cdist(x, other).topk(N_NEIGHBOURS, dim=1, largest=False).values
-    return d_other[:, -1] >= d_own
+    kth = d_other[:, -1]
+    if anchor is None:
+        return kth >= torch.cdist(x, reference_x[own]).min(1).values
+    # The anchor bounds the nearest own row: passing against it is passing.
+    ok = kth >= (x - anchor).norm(dim=1)
+    rest = ~ok
+    if bool(rest.any()):
+        d_own = torch.cdist(x[rest], reference_x[own]).min(1).values
+        ok[rest] = kth[rest] >= d_own
+    return ok
 
 
 def _isolated(reference_x, reference_y, own, k):
@@ -322,8 +333,16 @@ def sample_anchored(
         x = clip_to_range(module, x)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
-        safe = _has_own_neighbour(x, reference_x, reference_y, k)
-        ok = new & safe & (p >= lo_w) & (p <= hi_w)
+        inside = new & (p >= lo_w) & (p <= hi_w)
+        a = anchors[i]
+        if fill:  # the fill ranks every rejected candidate by the test too
+            safe = _has_own_neighbour(x, reference_x, reference_y, k, a)
+        else:  # only candidates that can be kept need the neighbour test
+            safe = torch.zeros_like(inside)
+            safe[inside] = _has_own_neighbour(
+                x[inside], reference_x, reference_y, k, a[inside]
+            )
+        ok = inside & safe
         take = x[ok][: n_samples - n_kept]
         kept.append(take)
         n_kept += take.shape[0]

@@ -172,6 +172,9 @@ def test_neighbour_test_counts_nearer_rows_of_other_classes(n_other):
     expected = (d[:, ref_y == 0] < d_own).sum(1) < 5  # the rule, by counting
     got = _has_own_neighbour(x, ref, ref_y, 1)
     assert torch.equal(got, expected)
+    # With an anchor of the class per row (a bound on the nearest own row).
+    anchor = ref[:10][torch.randint(10, (200,), generator=g)]
+    assert torch.equal(_has_own_neighbour(x, ref, ref_y, 1, anchor), expected)
     assert 0 < int(got.sum()) < 200 or n_other < 5
 
 

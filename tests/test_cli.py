@@ -246,7 +246,9 @@ def test_version(capsys):
 def test_demo_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert main(["demo", "--quick", "--output-dir", str(tmp_path / "demo")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    # Not a terminal (as with 2>&1 into a file): no progress-bar residue.
+    assert "\r" not in out + err
     for method in (
         "DVAANClassifier",
         "MLP + RandomOverSampler",
