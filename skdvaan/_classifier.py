@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _base, _calibration
+from . import _base, _calibration, _incremental
 from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, save_estimator
@@ -425,8 +425,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y):
         X, y, shape, mixed = self._validate_fit_input(X, y)
         hidden = self._check_hidden()
-        lo, hi = self._check_mu_bounds()
-        window = self._check_window()
+        # Parameters checked before any work (the engine's settings read them).
+        self._check_mu_bounds()
+        self._check_window()
         n_samples = X.shape[0]
         rng = check_random_state(self.random_state)
         device = _base.resolve_device(self.device)
@@ -488,10 +489,6 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Xs_val = self._scale(X_val)
             val = (Xs_val, self._make_scorer(y_val, n_classes))
 
-        batch_size = (
-            min(200, Xs.shape[0]) if self.batch_size == "auto" else self.batch_size
-        )
-        batch_size = min(batch_size, Xs.shape[0])
         # The binary prior puts the smaller class on +u (the paper's positive).
         positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
         directions = class_directions(n_classes, latent_dim, positive=positive)
@@ -501,23 +498,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         )
         self.device_ = device
         self._directions = directions
-        cfg = TrainConfig(
-            max_iter=self.max_iter,
-            batch_size=batch_size,
-            learning_rate=self.learning_rate_init,
-            lambda_fea=self.lambda_fea,
-            lambda_adv=self.lambda_adv,
-            gamma=self.gamma,
-            learn_mu=self.learn_mu,
-            mu_step=self.mu_step,
-            mu_bounds=(lo, hi),
-            augmentation_ratio=self.augmentation_ratio,
-            augmentation_weight=self.augmentation_weight,
-            augmentation_warmup=self.augmentation_warmup,
-            pretrain_steps=self._pretrain_steps(shape),
-            boundary_rule=self.boundary_sampling,
-            boundary_window=window,
-            recon="mse" if shape is None else "bce",
+        cfg = self._train_config(
+            shape,
+            Xs.shape[0],
             output=None
             if not mixed
             else OutputLayer(
@@ -527,9 +510,6 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ),
             class_weight=class_weight,
             early_stopping=bool(early),
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-            verbose=bool(self.verbose),
         )
         with _base.torch_threads(self._threads(net_cfg)):
             self.module_ = _base.build_seeded(
@@ -553,6 +533,265 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             self._store_history(result, bool(early))
             self._calibrate(counts, class_weight, result, val, y_val if early else None)
         return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch on a block of data: the incremental fit.
+
+        For data that do not fit in memory, or arrive in blocks: each call
+        runs one epoch of Algorithm 1 over ``(X, y)`` and keeps everything
+        the next call needs. The first call builds the networks (and runs
+        the ``pretrain_steps`` of the autoencoder on its block); later calls
+        continue with the same weights, ``mu`` and Adam state. Calling it on
+        a model fitted by :meth:`fit` continues that model (with a fresh
+        Adam). Scaling is updated with :meth:`StandardScaler.partial_fit
+        <sklearn.preprocessing.StandardScaler.partial_fit>`; "balanced"
+        class weights and the class prior come from the counts of all blocks
+        so far; the real rows that boundary samples are anchored on are a
+        uniform reservoir sample of every block seen, up to 2,000 per class.
+        ``D+`` follows its warm-up and ramp over the calls, one epoch each.
+
+        There is no validation split: no early stopping, and the temperature
+        of ``predict_proba`` is 1 (``temperature_``). ``fit`` always starts
+        afresh. Mixed-type tables are not supported here, since their
+        encoding (categories, missing cells) is fixed by ``fit`` on all
+        rows; images take the pixel scale of the first block. A model loaded
+        from a file continues with a fresh Adam state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, C, H, W)
+            A block of training data, numeric (tabular features or images).
+        y : array-like of shape (n_samples,)
+            Its labels; a block may hold only some of the classes.
+        classes : array-like of shape (n_classes,) or None, default=None
+            Every class the stream will hold. Needed on the first call unless
+            its block holds all of them (then ``None`` takes those); later
+            calls may omit it, or must pass the same classes.
+
+        Returns
+        -------
+        self : DVAANClassifier
+            The classifier, trained for one more epoch.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from skdvaan import DVAANClassifier
+        >>> X, y = make_classification(n_samples=600, weights=[0.9], random_state=0)
+        >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), random_state=0)
+        >>> for X_block, y_block in zip(np.array_split(X, 3), np.array_split(y, 3)):
+        ...     clf = clf.partial_fit(X_block, y_block, classes=[0, 1])
+        >>> clf.n_iter_, clf.class_counts_.tolist()
+        (3, [539, 61])
+        """
+        first = not hasattr(self, "module_")
+        if first:
+            self._validate_params()
+        try:
+            return self._partial_fit(X, y, classes, first)
+        except BaseException:
+            if first:  # no half-built model, as in fit
+                names = [a for a in vars(self) if a.endswith("_")]
+                for name in [*names, "_label_encoder", "_directions", "_optimizer"]:
+                    self.__dict__.pop(name, None)
+            raise
+
+    def _partial_fit(self, X, y, classes, first):
+        X, shape = _base.flatten_images(
+            X, self.input_shape if first else self.input_shape_
+        )
+        if (not first and getattr(self, "encoder_", None) is not None) or (
+            shape is None and needs_encoder(X, self.categorical_features)
+        ):
+            raise ValueError(
+                "partial_fit takes numeric tables and images. A mixed-type "
+                "table's encoding (categories, missing cells, numeric ranges) is "
+                "fixed by fit on all rows: use fit, or encode the columns first "
+                "(e.g. with a OneHotEncoder in a pipeline)."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2,
+        )
+        X = _base.densify(X)
+        check_classification_targets(y)
+        if first:
+            labels = np.unique(y if classes is None else np.asarray(classes))
+            if labels.shape[0] < 2:
+                raise ValueError(
+                    "partial_fit needs at least two classes: pass classes= with "
+                    "every class of the stream on the first call (its block holds "
+                    f"{np.unique(y).shape[0]} class only)."
+                )
+            shape = _base.check_input_shape(shape, X.shape[1])
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} differs from the classes "
+                f"of the first call, {self.classes_.tolist()}."
+            )
+        known = self.classes_ if not first else labels
+        unseen = np.setdiff1d(np.unique(y), known)
+        if unseen.size:
+            raise ValueError(
+                f"y holds labels {unseen.tolist()} that are not among the classes "
+                f"{known.tolist()}; pass every class with classes= on the first "
+                "call to partial_fit."
+            )
+        seed = _incremental.call_seed(self.random_state, 0 if first else self.n_iter_)
+        rng = np.random.RandomState(seed)
+        if first:
+            self._start_incremental(X, y, labels, shape, seed)
+        n_classes = len(self.classes_)
+        y_idx = self._label_encoder.transform(y).astype(np.int64)
+        seen = self.class_counts_.copy()
+        counts = seen + np.bincount(y_idx, minlength=n_classes)
+        # Anchors in input units, before the scaler moves.
+        pool = getattr(self, "_anchor_pool", None)
+        if pool is None:
+            pool = (
+                self._unscale(self.module_.anchor_x.cpu().numpy()),
+                self.module_.anchor_y.cpu().numpy(),
+            )
+        pool = _incremental.reservoir_update(
+            *pool, X, y_idx, seen, MAX_ANCHORS_PER_CLASS, rng
+        )
+        self._anchor_pool = pool
+        if self.input_shape_ is None:
+            self.scaler_.partial_fit(X)
+        lo = np.minimum(self.feature_range_[0], X.min(0))
+        hi = np.maximum(self.feature_range_[1], X.max(0))
+        self.feature_range_ = np.stack([lo, hi])
+        self.integer_features_ = self.integer_features_ & np.all(
+            X == np.round(X), axis=0
+        )
+        self.class_counts_ = counts
+        self.class_prior_ = counts / counts.sum()
+        class_weight = self._resolve_class_weight(n_classes)
+        weight = class_weight
+        if isinstance(class_weight, str):  # "balanced", from every block so far
+            weight = torch.as_tensor(
+                _calibration.class_weights(counts, "balanced"), dtype=torch.float32
+            )
+        Xs = self._scale(X)
+        module = self.module_
+        with torch.no_grad():
+            bounds = self._scale(self.feature_range_)
+            module.x_min.copy_(torch.as_tensor(bounds[0]))
+            module.x_max.copy_(torch.as_tensor(bounds[1]))
+            module.anchor_x = torch.as_tensor(self._scale(pool[0]), device=self.device_)
+            module.anchor_y = torch.as_tensor(pool[1], device=self.device_)
+            module.cfg.n_anchors = int(pool[1].shape[0])
+        cfg = self._train_config(
+            self.input_shape_,
+            Xs.shape[0],
+            max_iter=1,
+            pretrain_steps=self._pretrain_steps(shape) if first else 0,
+            class_weight=weight,
+            early_stopping=False,
+            verbose=False,
+        )
+        with _base.torch_threads(self._threads()):
+            result = train(
+                module,
+                self._directions.to(self.device_),
+                Xs,
+                y_idx,
+                cfg,
+                generator=_base.torch_generator(seed, self.device_),
+                device=self.device_,
+                optimizer=getattr(self, "_optimizer", None),
+                epoch_offset=self.n_iter_,
+            )
+        self._optimizer = result.optimizer
+        self.history_ = [*self.history_, *result.history]
+        self.n_iter_ = len(self.history_)
+        self.loss_curve_ = [h["loss_cls"] for h in self.history_]
+        self.mu_curve_ = [h["mu"] for h in self.history_]
+        self.validation_scores_ = self.best_validation_score_ = None
+        self.latent_means_ = (module.mu.detach().cpu() * self._directions).numpy()
+        self._calibrate(counts, class_weight, result, None, None)
+        return self
+
+    def _start_incremental(self, X, y, labels, shape, seed):
+        """The first partial_fit call: everything fit sets up before training."""
+        hidden = self._check_hidden()
+        self._check_mu_bounds()
+        self._check_window()
+        self._label_encoder = LabelEncoder().fit(labels)
+        self.classes_ = self._label_encoder.classes_
+        n_classes = len(self.classes_)
+        self._check_class_prior(n_classes)
+        self._resolve_class_weight(n_classes)
+        latent_dim = self._resolve_latent_dim(n_classes, shape)
+        self.encoder_ = None
+        self.input_shape_ = shape
+        if shape is None:
+            self.scaler_ = StandardScaler()
+        else:
+            self.pixel_scale_ = _base.pixel_scale(X)
+        self.class_counts_ = np.zeros(n_classes, dtype=np.int64)
+        self.feature_range_ = np.stack([X.min(0), X.max(0)]).astype(np.float64)
+        self.integer_features_ = np.ones(X.shape[1], dtype=bool)
+        self.history_ = []
+        self.n_iter_ = 0
+        self.device_ = _base.resolve_device(self.device)
+        # The first block's counts put the smaller class on +u, as fit does.
+        counts = np.bincount(np.searchsorted(self.classes_, y), minlength=n_classes)
+        positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
+        self._directions = class_directions(n_classes, latent_dim, positive=positive)
+        net_cfg = self._network_config(
+            X.shape[1], n_classes, latent_dim, hidden, shape, 0
+        )
+        with _base.torch_threads(self._threads(net_cfg)):
+            self.module_ = _base.build_seeded(
+                lambda: DVAANModule(net_cfg, self.mu), seed
+            ).to(self.device_)
+        self._anchor_pool = (
+            np.empty((0, X.shape[1])),
+            np.empty(0, dtype=np.int64),
+        )
+
+    def _unscale(self, Xs):
+        """Scaled rows back in input units (the inverse of ``_scale``)."""
+        if self.input_shape_ is None:
+            return self.scaler_.inverse_transform(np.asarray(Xs, dtype=np.float64))
+        return np.asarray(Xs, dtype=np.float64) * self.pixel_scale_
+
+    def _train_config(self, shape, n_rows, **kw):
+        """The engine's settings from the parameters; ``kw`` overrides them."""
+        lo, hi = self._check_mu_bounds()
+        batch = min(200, n_rows) if self.batch_size == "auto" else self.batch_size
+        settings = dict(
+            max_iter=self.max_iter,
+            batch_size=min(batch, n_rows),
+            learning_rate=self.learning_rate_init,
+            lambda_fea=self.lambda_fea,
+            lambda_adv=self.lambda_adv,
+            gamma=self.gamma,
+            learn_mu=self.learn_mu,
+            mu_step=self.mu_step,
+            mu_bounds=(lo, hi),
+            augmentation_ratio=self.augmentation_ratio,
+            augmentation_weight=self.augmentation_weight,
+            augmentation_warmup=self.augmentation_warmup,
+            pretrain_steps=self._pretrain_steps(shape),
+            boundary_rule=self.boundary_sampling,
+            boundary_window=self._check_window(),
+            recon="mse" if shape is None else "bce",
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=bool(self.verbose),
+        )
+        return TrainConfig(**{**settings, **kw})
 
     def _calibrate(self, counts, class_weight, result, val, y_val):
         """Prior shift and temperature of the logits (see ``_calibration``)."""
@@ -1176,6 +1415,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if module is not None and next(module.parameters()).device.type != "cpu":
             # Pickles always hold CPU tensors, so they load without a GPU.
             state["module_"] = copy.deepcopy(module).cpu()
+            # The Adam state of partial_fit points at the GPU weights: a
+            # continued partial_fit starts a fresh one.
+            state.pop("_optimizer", None)
         return state
 
     def __setstate__(self, state):

@@ -57,6 +57,7 @@ class TrainResult:
     converged: bool = False
     interrupted: bool = False
     best_aug_counts: object = None  # (K,) size of D+ per class at the best epoch
+    optimizer: object = None  # the Adam used, for partial_fit to continue
 
 
 @dataclass
@@ -387,8 +388,24 @@ def encode_latent(module, X, *, device, prepare=None, batch_size=4096):
         module.train(was_training)
 
 
-def train(module, directions, X, y, cfg, *, generator, device, val=None):
+def train(
+    module,
+    directions,
+    X,
+    y,
+    cfg,
+    *,
+    generator,
+    device,
+    val=None,
+    optimizer=None,
+    epoch_offset=0,
+):
     """Run Algorithm 1 on ``(X, y)`` (float32 / int64 numpy arrays).
+
+    ``optimizer`` continues an earlier run's Adam (``partial_fit``), and
+    ``epoch_offset`` counts that run's epochs, for the ``D+`` schedule; the
+    optimizer used is returned in ``result.optimizer``.
 
     ``val`` is ``(X_val, score_fn)``: ``score_fn(logits) -> float``, higher is
     better. With ``cfg.early_stopping`` the weights of the best-scoring epoch
@@ -406,7 +423,9 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     counts = np.bincount(y, minlength=n_classes)
     # One Adam over the three networks: Adam's state is per parameter, so this
     # is the same as one optimiser per network, with fewer kernel launches.
-    opt = torch.optim.Adam(module.parameters(), lr=cfg.learning_rate, foreach=True)
+    opt = optimizer
+    if opt is None:
+        opt = torch.optim.Adam(module.parameters(), lr=cfg.learning_rate, foreach=True)
     weight = None
     if isinstance(cfg.class_weight, torch.Tensor):
         weight = cfg.class_weight.to(device)
@@ -424,7 +443,7 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
     if cfg.pretrain_steps > 0:
         pretrain(module, opt, X_t, y_t, directions, cfg, generator, weight)
 
-    result = TrainResult()
+    result = TrainResult(optimizer=opt)
     best_state = None
     best_loss = math.inf
     no_improve = 0
@@ -435,7 +454,7 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
             t0 = time.perf_counter()
             # D+ is redrawn each round from the current G and D.
             ratio = augmentation_schedule(
-                epoch, cfg.augmentation_ratio, cfg.augmentation_warmup
+                epoch + epoch_offset, cfg.augmentation_ratio, cfg.augmentation_warmup
             )
             X_aug = y_aug = None
             if ratio > 0:
@@ -491,7 +510,7 @@ def train(module, directions, X, y, cfg, *, generator, device, val=None):
                 )
             record = dict(zip(_LOSS_NAMES, losses))
             record.update(
-                epoch=epoch + 1,
+                epoch=epoch_offset + epoch + 1,
                 mu=float(module.mu),
                 n_boundary=n_aug,
                 time=time.perf_counter() - t0,

@@ -183,3 +183,23 @@ def test_ray_matches_serial(ray_backend, data, serial, case, run):
     with joblib.parallel_backend("ray"):
         got = RUNS[run](case, *data)
     assert_same(run, serial[case, run], got, data[0])
+
+
+def test_dask_ml_incremental_trains_block_by_block_as_partial_fit_does(data):
+    pytest.importorskip(
+        "dask_ml", reason='dask-ml is not installed (pip install "skdvaan[dask]")'
+    )
+    import dask.array as da
+    from dask_ml.wrappers import Incremental
+
+    X, y = data
+    dX, dy = da.from_array(X, chunks=40), da.from_array(y, chunks=40)
+    inc = Incremental(tiny(), shuffle_blocks=False)
+    inc.partial_fit(dX, dy, classes=[0, 1])
+    manual = tiny()
+    for start in range(0, len(y), 40):
+        manual.partial_fit(X[start : start + 40], y[start : start + 40], [0, 1])
+    est = inc.estimator_
+    assert est.n_iter_ == manual.n_iter_ == 3
+    assert np.array_equal(est.predict_proba(X), manual.predict_proba(X))
+    assert np.array_equal(inc.predict_proba(dX).compute(), manual.predict_proba(X))

@@ -1,0 +1,155 @@
+"""DVAANClassifier.partial_fit: training block by block (issue 12, item 2)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.metrics import roc_auc_score
+
+from skdvaan import DVAANClassifier
+from skdvaan._incremental import call_seed, reservoir_update
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::skdvaan.exceptions.BoundarySamplingWarning"
+)
+
+
+def tiny(**kw):
+    params = dict(hidden_layer_sizes=(16,), pretrain_steps=20, random_state=0)
+    params.update(kw)
+    return DVAANClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=900, n_features=6, n_informative=4, weights=[0.85], random_state=0
+    )
+
+
+def blocks(X, y, n=3):
+    return list(zip(np.array_split(X, n), np.array_split(y, n)))
+
+
+def stream(clf, X, y, n_epochs=1, n_blocks=3, **kw):
+    for _ in range(n_epochs):
+        for Xb, yb in blocks(X, y, n_blocks):
+            clf.partial_fit(Xb, yb, classes=[0, 1], **kw)
+    return clf
+
+
+def test_blocks_train_one_epoch_each_and_count_every_row(data):
+    X, y = data
+    clf = stream(tiny(learning_rate_init=1e-2), X, y, n_epochs=6)
+    assert clf.n_iter_ == 18 and len(clf.history_) == 18
+    assert [h["epoch"] for h in clf.history_] == list(range(1, 19))
+    # Counts, prior and scaler cover every block of every pass.
+    assert clf.class_counts_.tolist() == (6 * np.bincount(y)).tolist()
+    assert np.allclose(clf.class_prior_, np.bincount(y) / len(y))
+    assert clf.scaler_.n_samples_seen_ == 6 * len(y)
+    assert np.allclose(clf.scaler_.mean_, X.mean(0))
+    assert clf.temperature_ == 1.0 and clf.validation_scores_ is None
+    assert roc_auc_score(y, clf.predict_proba(X)[:, 1]) > 0.75  # it learns
+
+
+def test_boundary_samples_follow_the_schedule_over_calls(data):
+    X, y = data
+    clf = stream(tiny(augmentation_warmup=2), X, y, n_epochs=2)
+    n_boundary = [h["n_boundary"] for h in clf.history_]
+    assert n_boundary[:2] == [0, 0] and max(n_boundary[2:]) > 0
+
+
+def test_anchors_are_a_reservoir_of_every_block(data):
+    X, y = data
+    clf = stream(tiny(), X, y)
+    ay = clf.module_.anchor_y.numpy()
+    assert np.bincount(ay).tolist() == np.bincount(y).tolist()  # all kept (< 2000)
+    X_back = clf._unscale(clf.module_.anchor_x.numpy())
+    own = X_back[ay == 1]
+    d = np.abs(own[:, None, :] - X[y == 1][None]).max(2).min(1)
+    assert d.max() < 1e-4  # real rows, in input units
+    x, _ = clf.sample(20, random_state=0)
+    assert np.all(x >= X.min(0) - 1e-9) and np.all(x <= X.max(0) + 1e-9)
+
+
+def test_reproducible_and_same_after_a_pickle_round_trip(data):
+    X, y = data
+    (X1, y1), (X2, y2), (X3, y3) = blocks(X, y)
+    a, b = tiny(), tiny()
+    for clf in (a, b):
+        clf.partial_fit(X1, y1, classes=[0, 1]).partial_fit(X2, y2)
+    b = pickle.loads(pickle.dumps(b))  # weights, mu, Adam state and anchors
+    a.partial_fit(X3, y3)
+    b.partial_fit(X3, y3)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = tiny(random_state=1)
+    stream(c, X, y)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
+
+
+def test_continues_a_model_fitted_by_fit(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=3).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.partial_fit(X[:300], y[:300])
+    assert clf.n_iter_ == 4 and not np.array_equal(before, clf.predict_proba(X))
+    assert clf.class_counts_.sum() == len(y) + 300
+
+
+def test_a_block_may_hold_one_class(data):
+    X, y = data
+    clf = tiny().partial_fit(X, y, classes=[0, 1])
+    clf.partial_fit(X[y == 0][:50], y[y == 0][:50])
+    assert clf.n_iter_ == 2
+
+
+def test_first_call_without_classes_takes_those_of_the_block(data):
+    X, y = data
+    assert tiny().partial_fit(X, y).classes_.tolist() == [0, 1]
+
+
+def test_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="at least two classes"):
+        tiny().partial_fit(X[y == 0], y[y == 0])
+    clf = tiny()
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.partial_fit(X, np.where(y == 1, 2, y), classes=[0, 1])
+    assert not hasattr(clf, "module_")  # a failed first call leaves nothing
+    clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="differs from the classes"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :-1], y)
+    frame = pd.DataFrame({"a": X[:, 0], "colour": np.where(y == 1, "red", "blue")})
+    with pytest.raises(ValueError, match="mixed-type"):
+        tiny().partial_fit(frame, y, classes=[0, 1])
+
+
+def test_reservoir_keeps_each_row_with_equal_probability():
+    rng = np.random.RandomState(0)
+    capacity, n_rows, n_runs = 10, 40, 2000
+    hits = np.zeros(n_rows)
+    for _ in range(n_runs):
+        pool = (np.empty((0, 1)), np.empty(0, dtype=np.int64))
+        seen = np.zeros(1, dtype=np.int64)
+        for start in range(0, n_rows, 8):  # five blocks of eight rows
+            rows = np.arange(start, start + 8, dtype=float)[:, None]
+            pool = reservoir_update(*pool, rows, np.zeros(8, int), seen, capacity, rng)
+            seen += 8
+        assert pool[0].shape == (capacity, 1)
+        hits[pool[0][:, 0].astype(int)] += 1
+    share = hits / n_runs
+    assert np.allclose(share, capacity / n_rows, atol=0.04)
+
+
+def test_call_seed_is_fixed_per_call_for_an_int():
+    assert call_seed(3, 0) == call_seed(3, 0) != call_seed(3, 1)
+    assert call_seed(np.random.RandomState(0), 0) == call_seed(
+        np.random.RandomState(0), 5
+    )
