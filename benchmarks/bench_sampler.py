@@ -17,6 +17,7 @@ on the CPU) for ``kind="boundary"`` and ``kind="core"``.
     python benchmarks/bench_sampler.py
 """
 
+import json
 import warnings
 
 import _common
@@ -36,12 +37,13 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdvaan import DVAANSampler
+from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan.exceptions import BoundarySamplingWarning
 
 
-def samplers(seed):
-    return {
+def samplers(seed, variants=()):
+    """The samplers compared; ``variants`` adds a DVAANSampler per parameter dict."""
+    out = {
         "none": None,
         "ROS": RandomOverSampler(random_state=seed),
         "SMOTE": SMOTE(random_state=seed),
@@ -49,6 +51,12 @@ def samplers(seed):
         "ADASYN": ADASYN(random_state=seed),
         "DVAANSampler": DVAANSampler(random_state=seed),
     }
+    for params in variants:
+        label = "DVAANSampler " + json.dumps(params, sort_keys=True)
+        out[label] = DVAANSampler(
+            estimator=DVAANClassifier(**params), random_state=seed
+        )
+    return out
 
 
 def classifiers(seed):
@@ -73,7 +81,7 @@ def cv_benchmark(args, n_splits, n_repeats):
         for fold, (tr, te) in enumerate(cv.split(X, y)):
             scaler = StandardScaler().fit(X[tr])
             X_tr, X_te = scaler.transform(X[tr]), scaler.transform(X[te])
-            for s_name, sampler in samplers(args.seed).items():
+            for s_name, sampler in samplers(args.seed, args.variants).items():
                 t = _common.Timer()
                 error = None
                 with _common.WarningCounter() as wc:
@@ -306,7 +314,13 @@ def main():
         "--skip-cv", action="store_true", help="only the fit_resample/sample timings"
     )
     parser.add_argument("--name", default="bench_sampler", help="stem of the results")
+    parser.add_argument(
+        "--dvaan-variants",
+        help="JSON list of DVAANClassifier parameter dicts: one more DVAANSampler "
+        "each, e.g. '[{\"boundary_window\": [0.5, 1.0]}]'",
+    )
     args = parser.parse_args()
+    args.variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
     _common.limit_threads(args.threads)
     run(args)
 
