@@ -23,10 +23,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _base, _calibration, _incremental
+from . import _base, _calibration, _incremental, _payload
 from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
-from ._persistence import load_estimator, save_estimator
+from ._persistence import load_estimator, register, save_estimator
 from ._prior import (
     class_directions,
     clip_to_range,
@@ -49,6 +49,7 @@ def _softmax(logits):
     return e / e.sum(axis=1, keepdims=True)
 
 
+@register
 class DVAANClassifier(ClassifierMixin, BaseEstimator):
     """Deep imbalanced classifier trained with the DVAAN objective.
 
@@ -1400,6 +1401,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return load_estimator(path, device=device, expected=cls)
 
     # ----------------------------------------------------------- plumbing
+
+    def _to_payload(self):
+        """What a model file holds: ``(JSON-ready record, module of weights)``."""
+        return _payload.classifier_payload(self)
+
+    @classmethod
+    def _from_payload(cls, meta, tensors, device):
+        """The fitted classifier from a model file's checked record."""
+        return _payload.restore_classifier(cls, meta, tensors, device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,9 +11,9 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from . import _base
+from . import _base, _payload
 from ._classifier import DVAANClassifier
-from ._persistence import load_estimator, save_estimator
+from ._persistence import load_estimator, register, save_estimator
 from ._tabular import needs_encoder
 
 # _fit_resample <- SamplerMixin.fit_resample <- _fit_context wrapper
@@ -21,6 +21,7 @@ from ._tabular import needs_encoder
 _USER_STACKLEVEL = 5
 
 
+@register
 class DVAANSampler(BaseOverSampler):
     """Over-sample with generated samples near the class boundary (DVAAN).
 
@@ -249,6 +250,15 @@ class DVAANSampler(BaseOverSampler):
         >>> sampler = DVAANSampler.load("sampler.skdvaan")  # doctest: +SKIP
         """
         return load_estimator(path, device=device, expected=cls)
+
+    def _to_payload(self):
+        """What a model file holds: ``(JSON-ready record, module of weights)``."""
+        return _payload.sampler_payload(self)
+
+    @classmethod
+    def _from_payload(cls, meta, tensors, device):
+        """The fitted sampler from a model file's checked record."""
+        return _payload.restore_sampler(cls, DVAANClassifier, meta, tensors, device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -153,3 +153,15 @@ def test_call_seed_is_fixed_per_call_for_an_int():
     assert call_seed(np.random.RandomState(0), 0) == call_seed(
         np.random.RandomState(0), 5
     )
+
+
+def test_a_saved_model_loads_and_continues(data, tmp_path):
+    X, y = data
+    clf = stream(tiny(), X, y)
+    path = tmp_path / "model.skdvaan"
+    clf.save(path)
+    loaded = DVAANClassifier.load(path)
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.module_.anchor_x.shape == clf.module_.anchor_x.shape
+    loaded.partial_fit(X[:300], y[:300])  # a fresh Adam, the same anchors
+    assert loaded.n_iter_ == clf.n_iter_ + 1
