@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _base, _calibration, _incremental, _payload
+from . import _base, _calibration, _distributed, _incremental, _payload
 from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, register, save_estimator
@@ -47,6 +47,37 @@ def _softmax(logits):
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _count(y_idx, n_classes, sync):
+    """Rows per class, over every shard of a data-parallel fit."""
+    counts = np.bincount(y_idx, minlength=n_classes)
+    return counts if sync is None else sync.sum(counts).astype(np.int64)
+
+
+def _shared_scaler(X, sync):
+    """A StandardScaler of the rows of every shard, without gathering them.
+
+    Each shard's count, mean and sum of squared deviations are combined
+    (Chan et al.'s pairwise update), in float64.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    parts = sync.gather((X.shape[0], X.mean(0), ((X - X.mean(0)) ** 2).sum(0)))
+    n, mean, m2 = parts[0]
+    for n_b, mean_b, m2_b in parts[1:]:
+        delta = mean_b - mean
+        total = n + n_b
+        mean = mean + delta * n_b / total
+        m2 = m2 + m2_b + delta**2 * n * n_b / total
+        n = total
+    scaler = StandardScaler()
+    scaler.mean_, scaler.var_ = mean, m2 / n
+    scale = np.sqrt(scaler.var_)
+    # As StandardScaler does: a constant feature keeps its scale of 1.
+    scaler.scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+    scaler.n_samples_seen_ = np.int64(n)
+    scaler.n_features_in_ = X.shape[1]
+    return scaler
 
 
 @register
@@ -412,6 +443,16 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : DVAANClassifier
             The fitted classifier.
+
+        Notes
+        -----
+        When ``torch.distributed`` is initialised with two or more processes
+        (as under ``torchrun``), each process passes its own shard of the data
+        (with at least two classes) and they train one model: the classes,
+        counts, scaler and feature ranges are computed over every shard, the
+        gradients are averaged at every step, and early stopping and the
+        temperature read every shard's validation logits. Every process ends
+        with the same weights. See the user guide's Scaling page.
         """
         try:
             return self._fit(X, y)
@@ -432,8 +473,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         n_samples = X.shape[0]
         rng = check_random_state(self.random_state)
         device = _base.resolve_device(self.device)
+        # Under torch.distributed, each process holds a shard: what fit learns
+        # from the data is computed over all of them (see _distributed).
+        sync = _distributed.Sync() if _distributed.active() else None
+        if sync is not None and mixed:
+            raise ValueError(
+                "A data-parallel fit (torch.distributed) takes numeric tables and "
+                "images; a mixed-type table's encoding needs every row in one "
+                "process. Encode the columns first, or fit in one process."
+            )
+        if sync is not None:
+            n_samples = int(sync.sum([n_samples])[0])
+            labels = np.unique(np.concatenate(sync.gather(np.unique(y))))
+            y_known = labels
+        else:
+            y_known = y
 
-        self._label_encoder = LabelEncoder().fit(y)
+        self._label_encoder = LabelEncoder().fit(y_known)
         self.classes_ = self._label_encoder.classes_
         y_idx = self._label_encoder.transform(y).astype(np.int64)
         # Mixed-type tables are encoded once, on every row (categories and
@@ -446,7 +502,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
             X = self.encoder_.transform(X)
         n_classes = len(self.classes_)
-        counts = np.bincount(y_idx, minlength=n_classes)
+        counts = _count(y_idx, n_classes, sync)
         self.class_counts_ = counts
         self.class_prior_ = counts / counts.sum()
         latent_dim = self._resolve_latent_dim(n_classes, shape)
@@ -464,38 +520,60 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         # (the encoder keeps them per column for mixed-type tables).
         self.feature_range_ = self.integer_features_ = None
         if not mixed:
-            self.feature_range_ = np.stack([X.min(0), X.max(0)]).astype(np.float64)
-            self.integer_features_ = np.all(X == np.round(X), axis=0)
+            lo, hi = X.min(0), X.max(0)
+            ints = np.all(X == np.round(X), axis=0)
+            if sync is not None:
+                lo, hi = sync.min(lo), sync.max(hi)
+                ints = sync.min(ints.astype(np.float64)) > 0.5
+            self.feature_range_ = np.stack([lo, hi]).astype(np.float64)
+            self.integer_features_ = ints
         if early:
             idx_tr, idx_val = train_test_split(
-                np.arange(n_samples),
+                np.arange(X.shape[0]),
                 test_size=self.validation_fraction,
                 stratify=y_idx,
                 random_state=rng,
             )
             X, X_val = X[idx_tr], X[idx_val]
             y_val, y_idx = y_idx[idx_val], y_idx[idx_tr]
-            counts = np.bincount(y_idx, minlength=n_classes)
+            counts = _count(y_idx, n_classes, sync)
 
         # Scaling, fitted on the training part only: standardise tabular
         # features; map pixels to [0, 1].
         self.input_shape_ = shape
         if shape is None and not mixed:
-            self.scaler_ = StandardScaler().fit(X)
+            self.scaler_ = (
+                StandardScaler().fit(X) if sync is None else _shared_scaler(X, sync)
+            )
         elif shape is not None:
-            self.pixel_scale_ = _base.pixel_scale(X)
+            pixels = X  # every shard's darkest and brightest pixel decide
+            if sync is not None:
+                pixels = np.r_[sync.min([X.min()]), sync.max([X.max()])]
+            self.pixel_scale_ = _base.pixel_scale(pixels)
         Xs = self._scale(X)
         val = None
         if early:
             Xs_val = self._scale(X_val)
-            val = (Xs_val, self._make_scorer(y_val, n_classes))
+            # The scorer reads every shard's validation labels, in rank order.
+            y_score = y_val if sync is None else sync.rows(y_val)
+            val = (Xs_val, self._make_scorer(y_score, n_classes))
 
         # The binary prior puts the smaller class on +u (the paper's positive).
         positive = int(np.argmin(counts[::-1]) == 0) if n_classes == 2 else 1
         directions = class_directions(n_classes, latent_dim, positive=positive)
         anchor_idx = self._anchor_rows(y_idx, rng)
+        anchors = Xs[anchor_idx], y_idx[anchor_idx]
+        x_lo, x_hi = Xs.min(0), Xs.max(0)
+        train_weight = class_weight
+        if sync is not None:
+            anchors = sync.broadcast(anchors)  # rank 0's rows, on every process
+            x_lo, x_hi = sync.min(x_lo), sync.max(x_hi)
+            if isinstance(class_weight, str):  # "balanced", from every shard
+                train_weight = torch.as_tensor(
+                    _calibration.class_weights(counts, "balanced"), dtype=torch.float32
+                )
         net_cfg = self._network_config(
-            X.shape[1], n_classes, latent_dim, hidden, shape, len(anchor_idx)
+            X.shape[1], n_classes, latent_dim, hidden, shape, len(anchors[1])
         )
         self.device_ = device
         self._directions = directions
@@ -509,18 +587,21 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 recon_loss=self.encoder_.recon_loss,
                 n_columns=self.encoder_.n_columns,
             ),
-            class_weight=class_weight,
+            class_weight=train_weight,
             early_stopping=bool(early),
+            sync=sync,
         )
         with _base.torch_threads(self._threads(net_cfg)):
             self.module_ = _base.build_seeded(
                 lambda: DVAANModule(net_cfg, self.mu), seed
             )
             with torch.no_grad():
-                self.module_.x_min.copy_(torch.as_tensor(Xs.min(0)))
-                self.module_.x_max.copy_(torch.as_tensor(Xs.max(0)))
-                self.module_.anchor_x.copy_(torch.as_tensor(Xs[anchor_idx]))
-                self.module_.anchor_y.copy_(torch.as_tensor(y_idx[anchor_idx]))
+                self.module_.x_min.copy_(torch.as_tensor(x_lo))
+                self.module_.x_max.copy_(torch.as_tensor(x_hi))
+                self.module_.anchor_x.copy_(torch.as_tensor(anchors[0]))
+                self.module_.anchor_y.copy_(torch.as_tensor(anchors[1]))
+            if sync is not None:  # one starting point for every process
+                sync.same_state(self.module_)
             result = train(
                 self.module_,
                 directions,
@@ -532,7 +613,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 val=val,
             )
             self._store_history(result, bool(early))
-            self._calibrate(counts, class_weight, result, val, y_val if early else None)
+            self._calibrate(
+                counts, class_weight, result, val, y_val if early else None, sync
+            )
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -600,6 +683,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             raise
 
     def _partial_fit(self, X, y, classes, first):
+        if _distributed.active():
+            raise ValueError(
+                "partial_fit does not train data-parallel: under torch.distributed "
+                "each process would train a model of its own. Call fit on each "
+                "process's shard instead, or partial_fit in one process."
+            )
         X, shape = _base.flatten_images(
             X, self.input_shape if first else self.input_shape_
         )
@@ -794,7 +883,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         )
         return TrainConfig(**{**settings, **kw})
 
-    def _calibrate(self, counts, class_weight, result, val, y_val):
+    def _calibrate(self, counts, class_weight, result, val, y_val, sync=None):
         """Prior shift and temperature of the logits (see ``_calibration``)."""
         # "balanced" is a training device: its shift is undone, so that
         # probabilities are the data's. A dict states costs, which decisions
@@ -808,6 +897,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = 1.0
         if val is not None:
             logits = predict_logits(self.module_, val[0], device=self.device_)
+            if sync is not None:  # every shard's validation rows
+                logits, y_val = sync.rows(logits), sync.rows(y_val)
             shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
             self.temperature_ = _calibration.fit_temperature(logits, y_val, shift)
 

@@ -47,6 +47,9 @@ class TrainConfig:
     n_iter_no_change: int = 10
     tol: float = 1e-4
     verbose: bool = False
+    # Data-parallel fits (``_distributed.Sync``): gradients, mu's losses and
+    # validation logits are shared over the processes; None in one process.
+    sync: object = None
 
 
 @dataclass
@@ -179,9 +182,14 @@ def train_step(
     loss = L.cls + L.adv + L.ele + L.kl + cfg.lambda_fea * L.fea
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    if cfg.sync is not None:
+        cfg.sync.gradients(module)
     opt.step()
     if cfg.learn_mu:
-        update_mu(module, L.adv.detach(), L.fea.detach(), cfg)
+        adv, fea = L.adv.detach(), L.fea.detach()
+        if cfg.sync is not None:  # every process moves mu the same way
+            adv, fea = cfg.sync.mean(torch.stack([adv, fea]))
+        update_mu(module, adv, fea, cfg)
     return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
 
 
@@ -213,6 +221,8 @@ def pretrain_step(module, opt, x, y, directions, cfg, generator, class_weight):
     loss = ele + kl
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    if cfg.sync is not None:
+        cfg.sync.gradients(module)
     opt.step()  # parameters without a gradient (D's) are left alone
     return loss.detach()
 
@@ -220,10 +230,11 @@ def pretrain_step(module, opt, x, y, directions, cfg, generator, class_weight):
 def pretrain(module, opt, X_t, y_t, directions, cfg, generator, class_weight):
     """``cfg.pretrain_steps`` ELBO steps over shuffled mini-batches."""
     n, done = X_t.shape[0], 0
+    stop = _batch_stop(n, cfg)
     while done < cfg.pretrain_steps:
         perm = torch.randperm(n, generator=generator, device=X_t.device)
         steps_before = done
-        for start in range(0, n, cfg.batch_size):
+        for start in range(0, stop, cfg.batch_size):
             idx = perm[start : start + cfg.batch_size]
             if idx.shape[0] < 2 and done > steps_before:
                 continue  # batch norm needs two rows; as in the epochs below
@@ -240,6 +251,18 @@ def pretrain(module, opt, X_t, y_t, directions, cfg, generator, class_weight):
             done += 1
             if done >= cfg.pretrain_steps:
                 break
+
+
+def _batch_stop(n, cfg):
+    """Where the mini-batches of ``n`` rows stop.
+
+    In one process, at ``n``: every row, the last batch possibly short. In a
+    data-parallel fit, full batches only, so that no process skips a step
+    that the others take (their collectives must match).
+    """
+    if cfg.sync is None:
+        return n
+    return max(n // cfg.batch_size, 1) * cfg.batch_size
 
 
 def augmentation_schedule(epoch, ratio, warmup):
@@ -448,7 +471,7 @@ def train(
     best_loss = math.inf
     no_improve = 0
     bar = tqdm(total=cfg.max_iter, disable=not cfg.verbose, desc="DVAAN", unit="epoch")
-    stop = f"max_iter={cfg.max_iter} reached"
+    reason = f"max_iter={cfg.max_iter} reached"
     try:
         for epoch in range(cfg.max_iter):
             t0 = time.perf_counter()
@@ -471,13 +494,17 @@ def train(
             n = X_t.shape[0]
             perm = torch.randperm(n, generator=generator, device=device)
             n_batches = max(1, math.ceil(n / cfg.batch_size))
+            end = n
+            if cfg.sync is not None:  # the smallest shard's count of full batches
+                n_batches = cfg.sync.common_steps(max(n // cfg.batch_size, 1))
+                end = n_batches * cfg.batch_size
             if n_aug:
                 # Each D+ row is seen once per epoch, spread over the batches.
                 aug_perm = torch.randperm(n_aug, generator=generator, device=device)
                 aug_bs = math.ceil(n_aug / n_batches)
             sums = torch.zeros(5, device=device)
             n_steps = 0
-            for i, start in enumerate(range(0, n, cfg.batch_size)):
+            for i, start in enumerate(range(0, end, cfg.batch_size)):
                 idx = perm[start : start + cfg.batch_size]
                 if idx.shape[0] < 2 and n_steps > 0:
                     continue  # batch norm needs two rows; the row is seen next epoch
@@ -500,6 +527,10 @@ def train(
                     split_bn=split_bn,
                 )
                 n_steps += 1
+            if cfg.sync is not None:
+                sums = cfg.sync.mean(sums)
+                n_aug = int(cfg.sync.sum([n_aug])[0])
+                aug_counts = cfg.sync.sum(aug_counts).astype(np.int64)
             losses = (sums / max(n_steps, 1)).tolist()
             if not all(math.isfinite(v) for v in losses):
                 raise NonFiniteLossError(
@@ -517,6 +548,8 @@ def train(
             )
             if val is not None:
                 logits = predict_logits(module, val[0], device=device, exact=False)
+                if cfg.sync is not None:  # the scorer holds every shard's labels
+                    logits = cfg.sync.rows(logits)
                 record["validation_score"] = float(val[1](logits))
             result.history.append(record)
             bar.update(1)
@@ -545,11 +578,11 @@ def train(
                 no_improve = 0  # D+ at full strength: patience starts now
             if no_improve > cfg.n_iter_no_change and epoch + 1 > ramp_end:
                 result.converged = True
-                stop = _stop_reason(cfg, epoch + 1, result.best_epoch)
+                reason = _stop_reason(cfg, epoch + 1, result.best_epoch)
                 break
     except KeyboardInterrupt:
         result.interrupted = True
-        stop = "interrupted"
+        reason = "interrupted"
         warnings.warn(
             f"Training interrupted after {len(result.history)} epochs; the model "
             "keeps its best state so far.",
@@ -559,10 +592,12 @@ def train(
     finally:
         # The bar ends on the epochs that ran and says why it stopped.
         bar.total = len(result.history)
-        bar.set_postfix_str(stop, refresh=False)
+        bar.set_postfix_str(reason, refresh=False)
         bar.close()
     if best_state is not None:
         module.load_state_dict(best_state)
+    if cfg.sync is not None:  # batch-norm statistics, and any float drift
+        cfg.sync.same_state(module)
     if result.best_aug_counts is None:
         result.best_aug_counts = np.zeros(n_classes, dtype=np.int64)
     module.eval()
