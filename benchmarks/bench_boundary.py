@@ -2,9 +2,11 @@
 
 Issue 9, item 1. On every offline tabular task of ``_common.tabular_datasets``
 and several seeds: a stratified 80/20 split, features standardised on the
-training part, ``DVAANSampler(random_state=seed)`` (defaults, or the
-``--params`` given) fitted on it, and its generated minority rows compared
-with the real minority rows of the training part (all in standardised units):
+training part, ``DVAANSampler(boundary_window=None, random_state=seed)`` (its
+model with the classifier's defaults, or the ``--params`` given; pass
+``'{"boundary_window": [0.5, 1.0]}'`` for the sampler's default) fitted on
+it, and its generated minority rows compared with the real minority rows of
+the training part (all in standardised units):
 
 * ``spread``: median over features of std(generated) / std(real minority);
   1 is the real spread, small is collapsed. Target >= 0.7.
@@ -115,7 +117,11 @@ def run(args):
     for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
         n = len(y_tr)
         t = _common.Timer()
-        sampler = DVAANSampler(estimator=DVAANClassifier(**params), random_state=seed)
+        # boundary_window=None: the model's own window (the classifier's D+
+        # rule unless --params sets one), not the sampler's wider default.
+        sampler = DVAANSampler(
+            estimator=DVAANClassifier(**params), boundary_window=None, random_state=seed
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             X_res, _ = sampler.fit_resample(X_tr, y_tr)

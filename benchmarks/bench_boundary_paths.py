@@ -5,7 +5,8 @@ rejected candidates nearest to the rule, and on most tables most samples
 come from that fill. This script asks which test rejects them. On every
 offline tabular task of ``_common.tabular_datasets`` (80/20 split, seed per
 run, features standardised on the training part) it fits
-``DVAANSampler(random_state=seed)`` with defaults, then decodes candidates
+``DVAANSampler(boundary_window=None, random_state=seed)`` (the classifier's
+defaults, window 0.5-0.9), then decodes candidates
 of the minority class from the fitted networks, as the anchored rule does
 (real minority row ``x_i``, posterior draw ``z_i``, moved towards the code
 ``m_j`` of one of its 5 nearest rows of the other class), by three paths:
@@ -87,7 +88,7 @@ def run(args):
     machine = _common.machine_info()
     records, rows = [], []
     for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
-        sampler = DVAANSampler(random_state=seed)
+        sampler = DVAANSampler(boundary_window=None, random_state=seed)  # D+'s
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sampler.fit_resample(X_tr, y_tr)

@@ -133,3 +133,25 @@ def test_generated_rows_are_not_copies_of_training_rows():
     new = X_res[len(X) :]
     d = np.linalg.norm(new[:, None, :] - X[None, :, :], axis=2).min(1)
     assert np.all(d > 1e-6)
+
+
+def test_boundary_window_is_the_samplers_unless_none(multiclass):
+    X, y = multiclass
+    wide = sampler()
+    wide.fit_resample(X, y)
+    assert wide.estimator_.boundary_window == (0.5, 1.0)
+    assert wide.estimator.boundary_window == (0.5, 0.9)  # the parameter is kept
+    own = DVAANSampler(
+        estimator=DVAANClassifier(
+            hidden_layer_sizes=(16,),
+            max_iter=2,
+            pretrain_steps=5,
+            boundary_window=(0.6, 0.8),
+        ),
+        boundary_window=None,
+        random_state=0,
+    )
+    own.fit_resample(X, y)
+    assert own.estimator_.boundary_window == (0.6, 0.8)
+    with pytest.raises(ValueError, match="boundary_window"):
+        sampler(boundary_window=(0.9, 0.5)).fit_resample(X, y)
