@@ -1409,6 +1409,66 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         X[:, ints] = np.round(X[:, ints])
         return X, y_new
 
+    def iter_samples(
+        self,
+        n_samples,
+        *,
+        chunk_size=100_000,
+        target_class=None,
+        kind="boundary",
+        random_state=None,
+    ):
+        """Generate samples in chunks, for outputs larger than memory.
+
+        Yields what :meth:`sample` returns, ``chunk_size`` rows at a time
+        (the last chunk may be shorter), so that millions of generated rows
+        can be written to a Parquet file or a memmap without ever being in
+        memory together. The chunks are drawn with seeds from
+        ``random_state``: the same ``random_state`` gives the same chunks.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of samples in all.
+        chunk_size : int, default=100_000
+            Rows per chunk.
+        target_class, kind, random_state
+            As in :meth:`sample`.
+
+        Yields
+        ------
+        X : ndarray or DataFrame of shape (n_chunk, `n_features_in_`)
+            A chunk of generated samples, as :meth:`sample` returns them.
+        y : ndarray of shape (n_chunk,)
+            ``target_class`` repeated.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skdvaan import DVAANClassifier
+        >>> X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+        >>> clf = DVAANClassifier(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+        >>> clf = clf.fit(X, y)
+        >>> [len(X_chunk) for X_chunk, _ in clf.iter_samples(250, chunk_size=100)]
+        [100, 100, 50]
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 0:
+            raise ValueError(
+                f"n_samples must be a non-negative int, got {n_samples!r}."
+            )
+        if not isinstance(chunk_size, Integral) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
+        rng = check_random_state(random_state)
+        for start in range(0, int(n_samples), int(chunk_size)):
+            n = min(int(chunk_size), int(n_samples) - start)
+            yield self.sample(
+                n,
+                target_class=target_class,
+                kind=kind,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            )
+
     # ---------------------------------------------------------- persistence
 
     def save(self, path):

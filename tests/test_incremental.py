@@ -165,3 +165,16 @@ def test_a_saved_model_loads_and_continues(data, tmp_path):
     assert loaded.module_.anchor_x.shape == clf.module_.anchor_x.shape
     loaded.partial_fit(X[:300], y[:300])  # a fresh Adam, the same anchors
     assert loaded.n_iter_ == clf.n_iter_ + 1
+
+
+def test_iter_samples_yields_chunks_reproducibly(data):
+    X, y = data
+    clf = stream(tiny(), X, y)
+    chunks = list(clf.iter_samples(250, chunk_size=100, random_state=3))
+    assert [len(Xc) for Xc, _ in chunks] == [100, 100, 50]
+    assert all((yc == 1).all() for _, yc in chunks)  # the smallest class
+    again = list(clf.iter_samples(250, chunk_size=100, random_state=3))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(chunks, again))
+    assert list(clf.iter_samples(0)) == []
+    with pytest.raises(ValueError, match="chunk_size"):
+        next(clf.iter_samples(10, chunk_size=0))
