@@ -31,6 +31,7 @@ keep a CPU run in reach; ``--full`` uses every training image (a GPU job).
 """
 
 import copy
+import json
 import math
 
 import _common
@@ -237,6 +238,17 @@ def summarise(records):
     return rows
 
 
+METHODS = ("DVAAN", "DVAAN_a", "CNN weighted", "CNN balanced batches")
+
+
+def _methods(args):
+    """``(label, extra DVAAN parameters)``: the chosen methods, then the variants."""
+    out = [(m, {}) for m in METHODS if not args.methods or m in args.methods]
+    for params in args.variants:
+        out.append(("DVAAN " + json.dumps(params, sort_keys=True), params))
+    return out
+
+
 def _run_seed(args, seed, device, ratios, max_train, max_test, rows, records, skipped):
     for task, load in TASKS.items():
         if args.tasks and not any(s in task for s in args.tasks):
@@ -251,7 +263,7 @@ def _run_seed(args, seed, device, ratios, max_train, max_test, rows, records, sk
         for r_label in ratios:
             X, y = load("train", RATIOS[r_label], seed)
             X, y = _subsample(X, y, max_train, seed)
-            for method in ("DVAAN", "DVAAN_a", "CNN weighted", "CNN balanced batches"):
+            for method, extra in _methods(args):
                 t = _common.Timer()
                 with _common.WarningCounter() as wc:
                     if method.startswith("DVAAN"):
@@ -261,6 +273,7 @@ def _run_seed(args, seed, device, ratios, max_train, max_test, rows, records, sk
                             device=str(device),
                             random_state=seed,
                             augmentation_ratio=0.0 if method == "DVAAN_a" else 0.5,
+                            **extra,
                         ).fit(X, y)
                         fit_s, n_epochs = t(), clf.n_iter_
                         score = clf.decision_function(X_test)
@@ -323,7 +336,13 @@ def main():
     parser.add_argument("--tasks", nargs="*", help="tasks whose name contains these")
     parser.add_argument("--seeds", nargs="*", type=int, help="several seeds")
     parser.add_argument("--name", default="bench_images", help="stem of the results")
+    parser.add_argument("--methods", nargs="*", choices=list(METHODS))
+    parser.add_argument(
+        "--dvaan-variants",
+        help="JSON list of DVAANClassifier parameter dicts, one more method each",
+    )
     args = parser.parse_args()
+    args.variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
     if args.quick:
         args.max_train = min(args.max_train, 400)
     if args.epochs is None:
