@@ -23,7 +23,7 @@ _USER_STACKLEVEL = 5
 
 @register
 class DVAANSampler(BaseOverSampler):
-    """Over-sample with generated samples near the class boundary (DVAAN).
+    """Over-sample with DVAAN's generated samples, anchored on real rows.
 
     Fits a :class:`DVAANClassifier` on ``(X, y)``, then appends to every class
     that ``sampling_strategy`` names as many generated samples as it asks.
