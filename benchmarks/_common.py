@@ -82,6 +82,28 @@ def limit_threads(n_threads):
     _thread_limits = threadpool_limits(limits=n_threads)
 
 
+def proc_status_kib(field):
+    """A ``/proc/self/status`` entry in KiB (``"VmRSS:"``, ...); None if absent."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss():
+    """Restart VmHWM from the current RSS (Linux); False where that is refused."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _cpu_model():
     try:
         with open("/proc/cpuinfo") as fh:

@@ -37,20 +37,7 @@ N_FEATURES = 20
 
 
 def _status_kib(field):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak():
-    try:  # Linux: VmHWM restarts from the current RSS
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
+    return _common.proc_status_kib(field) or 0
 
 
 def write_memmap(folder, n_rows, seed, chunk=1_000_000):
@@ -87,7 +74,7 @@ def run(args):
         gc.collect()
         base = _status_kib("VmRSS:")
         file_before = _status_kib("RssFile:")  # libraries, mapped at import
-        can_reset = _reset_peak()
+        can_reset = _common.reset_peak_rss()
         clf = DVAANClassifier(random_state=args.seed)
         times = []
         with warnings.catch_warnings():
@@ -133,7 +120,7 @@ def run(args):
         y_mem = y[:n_fit]
         gc.collect()
         base_fit = _status_kib("VmRSS:")
-        _reset_peak()
+        _common.reset_peak_rss()
         t = _common.Timer()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

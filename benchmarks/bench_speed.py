@@ -261,14 +261,6 @@ def _row(name, label, times, rows_per_epoch):
     }
 
 
-def _rss_kib(field):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return None
-
-
 def predict_memory(args):
     """predict_proba time and peak memory on 1,000,000 rows x 20 features."""
     X, y = make_classification(
@@ -284,20 +276,16 @@ def predict_memory(args):
         X_big = rng.standard_normal((n, 20))
         clf.predict_proba(X_big[:1000])  # warm-up
         gc.collect()
-        base = _rss_kib("VmRSS:")
-        can_reset = True
-        try:  # Linux: reset the peak-RSS counter so VmHWM is this call's peak
-            with open("/proc/self/clear_refs", "w") as fh:
-                fh.write("5")
-        except OSError:
-            can_reset = False
+        base = _common.proc_status_kib("VmRSS:")
+        # Linux: reset the peak-RSS counter so VmHWM is this call's peak.
+        can_reset = _common.reset_peak_rss()
         tracemalloc.start()
         t = _common.Timer()
         proba = clf.predict_proba(X_big)
         elapsed = t()
         _, np_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        peak = _rss_kib("VmHWM:") if can_reset else None
+        peak = _common.proc_status_kib("VmHWM:") if can_reset else None
         rec = {
             "n_rows": n,
             "n_features": 20,

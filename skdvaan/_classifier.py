@@ -24,7 +24,14 @@ from sklearn.utils.validation import (
 )
 
 from . import _base, _calibration, _distributed, _incremental, _payload
-from ._engine import OutputLayer, TrainConfig, encode_latent, predict_logits, train
+from ._engine import (
+    OutputLayer,
+    TrainConfig,
+    _balanced_weight,
+    encode_latent,
+    predict_logits,
+    train,
+)
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
 from ._persistence import load_estimator, register, save_estimator
 from ._prior import (
@@ -569,9 +576,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             anchors = sync.broadcast(anchors)  # rank 0's rows, on every process
             x_lo, x_hi = sync.min(x_lo), sync.max(x_hi)
             if isinstance(class_weight, str):  # "balanced", from every shard
-                train_weight = torch.as_tensor(
-                    _calibration.class_weights(counts, "balanced"), dtype=torch.float32
-                )
+                train_weight = _balanced_weight(counts, "cpu")
         net_cfg = self._network_config(
             X.shape[1], n_classes, latent_dim, hidden, shape, len(anchors[1])
         )
@@ -768,9 +773,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         class_weight = self._resolve_class_weight(n_classes)
         weight = class_weight
         if isinstance(class_weight, str):  # "balanced", from every block so far
-            weight = torch.as_tensor(
-                _calibration.class_weights(counts, "balanced"), dtype=torch.float32
-            )
+            weight = _balanced_weight(counts, "cpu")
         Xs = self._scale(X)
         module = self.module_
         with torch.no_grad():
