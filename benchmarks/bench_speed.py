@@ -36,9 +36,18 @@ Issue 10 adds two parts (``--parts fit-ratio threads``):
   of cores, the behaviour before skdvaan chose); target: default at most
   1.5 times the one-thread time.
 
+A last part (``--parts generation``, issue 10.5) times ``sample()`` on one
+model fitted by ``DVAANSampler()`` on ``make_classification`` (20,000 x 20,
+1:9): ``kind="boundary"`` with the sampler's window (0.5, 1.0), with the
+classifier's D+ window (0.5, 0.9) set on the same model, and
+``kind="core"``, each for 10,000 to 1,000,000 rows, best of ``--repeats``,
+with ``n_threads=1`` on the CPU; target 300,000 rows/s on one CPU thread,
+1,000,000 on a GPU.
+
     python benchmarks/bench_speed.py --quick
     python benchmarks/bench_speed.py --device cuda
     python benchmarks/bench_speed.py --parts fit-ratio threads
+    python benchmarks/bench_speed.py --parts generation
 """
 
 import gc
@@ -458,6 +467,104 @@ def run_issue10(args):
     )
 
 
+def generation_benchmark(args):
+    """sample() rows per second by kind and window, one thread on the CPU."""
+    from skdvaan import DVAANSampler
+
+    n_fit = 5000 if args.quick else 20000
+    X, y = make_classification(
+        n_samples=n_fit,
+        n_features=20,
+        weights=[0.9],
+        flip_y=0.01,
+        random_state=args.seed,
+    )
+    threads = 1 if args.device == "cpu" else None
+    sampler = DVAANSampler(
+        estimator=DVAANClassifier(
+            device=args.device, n_threads=threads, random_state=args.seed
+        ),
+        random_state=args.seed,
+    )
+    t = _common.Timer()
+    with _common.WarningCounter():
+        sampler.fit_resample(X, y)
+    fit_s = t()
+    est = sampler.estimator_
+    sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+    settings = [
+        ("boundary", "sampler window (0.5, 1.0)", (0.5, 1.0)),
+        ("boundary", "D+ window (0.5, 0.9)", (0.5, 0.9)),
+        ("core", "-", None),
+    ]
+    rows, records = [], []
+    for kind, label, window in settings:
+        if window is not None:
+            est.set_params(boundary_window=window)
+        for n in sizes:
+            times, fallback = [], 0
+            est.sample(10, kind=kind, random_state=0)  # warm-up
+            for r in range(args.repeats):
+                with warnings.catch_warnings(record=True) as log:
+                    warnings.simplefilter("always")
+                    t = _common.Timer()
+                    est.sample(n, kind=kind, random_state=args.seed + r)
+                    times.append(t())
+                fallback += sum("boundary samples" in str(w.message) for w in log)
+            best = min(times)
+            rec = {
+                "kind": kind,
+                "window": window,
+                "n_samples": n,
+                "seconds_best": best,
+                "seconds_all": times,
+                "rows_per_s": n / best,
+                "runs_with_fallback_warning": fallback,
+                "n_threads": threads,
+                "device": str(est.device_),
+            }
+            records.append(rec)
+            rows.append(
+                {
+                    "kind": kind,
+                    "window": label,
+                    "n": f"{n:,}",
+                    "best s": f"{best:.3f}",
+                    "rows/s": f"{n / best:,.0f}",
+                    "fill warning": f"{fallback}/{args.repeats}",
+                }
+            )
+            print(rows[-1], flush=True)
+    return rows, records, fit_s, n_fit
+
+
+def run_generation(args):
+    timer = _common.Timer()
+    machine = _common.machine_info(torch.device(args.device))
+    rows, records, fit_s, n_fit = generation_benchmark(args)
+    where = "one CPU thread" if args.device == "cpu" else args.device
+    _common.write_results(
+        "bench_speed_generation",
+        args,
+        tables=[
+            (
+                f"sample() throughput, {where}, model fitted by DVAANSampler() on "
+                f"{n_fit:,} x 20 (1:9) in {fit_s:.1f} s; best of {args.repeats}",
+                _common.markdown_table(rows),
+            )
+        ],
+        records={"sample": records},
+        machine=machine,
+        wall_time=timer(),
+        notes=[
+            "Target (issue 10.5): at least 300,000 rows/s on one CPU thread, "
+            "1,000,000 on a GPU (20 features). `fill warning`: runs in which "
+            "too few candidates met the rule and the nearest ones made up the "
+            "rest (a BoundarySamplingWarning).",
+        ],
+    )
+
+
 def run(args):
     timer = _common.Timer()
     device = torch.device(
@@ -543,7 +650,7 @@ def main():
         "--parts",
         nargs="*",
         default=["epochs"],
-        choices=["epochs", "fit-ratio", "threads"],
+        choices=["epochs", "fit-ratio", "threads", "generation"],
         help="epochs: per-epoch cost and predict memory; the others: issue 10",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per setting")
@@ -553,6 +660,8 @@ def main():
         args.epochs = 2 if args.quick else 5
     if "fit-ratio" in args.parts or "threads" in args.parts:
         run_issue10(args)  # the caller's (default) thread settings, untouched
+    if "generation" in args.parts:
+        run_generation(args)
     if "epochs" in args.parts:
         _common.limit_threads(args.threads)
         run(args)

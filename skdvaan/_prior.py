@@ -32,6 +32,10 @@ N_TARGETS = 5  # nearest codes of other classes to move towards
 N_NEIGHBOURS = 5  # a candidate needs one real row of its class among these
 # A candidate this close to its anchor (in scaled units) would be a copy.
 COPY_TOL = 1e-6
+# Relative slack on the triangle-inequality pass of the neighbour test, far
+# above the float32 error of distances, so that it never passes a row that
+# the exact comparison would reject.
+BOUND_MARGIN = 1e-3
 
 # How far the draw moves from the origin towards the class mean when too few
 # boundary candidates are accepted: t = 0 is the paper's rule, t = 1 the core.
@@ -192,7 +196,7 @@ def clip_to_range(module, x):
     return torch.maximum(torch.minimum(x, module.x_max), module.x_min)
 
 
-def _has_own_neighbour(x, reference_x, reference_y, k, anchor=None):
+def _has_own_neighbour(x, reference_x, reference_y, k, anchor=None, anchor_kth=None):
     """Whether one of each row's :data:`N_NEIGHBOURS` nearest references is of ``k``.
 
     A row passes when its nearest reference row of class ``k`` is no farther
@@ -201,7 +205,13 @@ def _has_own_neighbour(x, reference_x, reference_y, k, anchor=None):
     counting them all with a comparison costs three times as much.) With
     ``anchor`` (a reference row of class ``k`` per row of ``x``), rows that
     pass against their anchor pass, and only the others are compared with
-    every row of class ``k``.
+    every row of class ``k``. With ``anchor_kth`` as well (each anchor's own
+    ``N_NEIGHBOURS``-th nearest distance to the other classes,
+    :func:`_anchor_kth`), a row within ``delta`` of its anchor whose
+    ``2 delta`` is below it passes without a search: each other row is at
+    least its distance to the anchor minus ``delta`` away (the triangle
+    inequality), so the row's own ``N_NEIGHBOURS``-th is at least
+    ``anchor_kth - delta >= delta``, and the anchor is at ``delta``.
     """
     if x.shape[0] == 0:
         return torch.zeros(0, dtype=torch.bool, device=x.device)
@@ -209,17 +219,44 @@ def _has_own_neighbour(x, reference_x, reference_y, k, anchor=None):
     other = reference_x[~own]
     if other.shape[0] < N_NEIGHBOURS:
         return torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
-    d_other = torch.cdist(x, other).topk(N_NEIGHBOURS, dim=1, largest=False).values
-    kth = d_other[:, -1]
     if anchor is None:
+        kth = _kth_distance(x, other)
         return kth >= torch.cdist(x, reference_x[own]).min(1).values
+    delta = (x - anchor).norm(dim=1)
+    if anchor_kth is None:
+        ok = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
+    else:  # a margin for the rounding of distances computed two ways
+        ok = 2.0 * delta <= anchor_kth * (1.0 - BOUND_MARGIN)
+    rest = torch.nonzero(~ok).squeeze(1)
+    if rest.numel() == 0:
+        return ok
+    kth = _kth_distance(x[rest], other)
     # The anchor bounds the nearest own row: passing against it is passing.
-    ok = kth >= (x - anchor).norm(dim=1)
-    rest = ~ok
-    if bool(rest.any()):
-        d_own = torch.cdist(x[rest], reference_x[own]).min(1).values
-        ok[rest] = kth[rest] >= d_own
+    ok_rest = kth >= delta[rest]
+    far = ~ok_rest
+    if bool(far.any()):
+        d_own = torch.cdist(x[rest[far]], reference_x[own]).min(1).values
+        ok_rest[far] = kth[far] >= d_own
+    ok[rest] = ok_rest
     return ok
+
+
+def _kth_distance(x, rows):
+    """Each row of ``x``'s :data:`N_NEIGHBOURS`-th smallest distance to ``rows``."""
+    d = torch.cdist(x, rows)
+    return d.topk(N_NEIGHBOURS, dim=1, largest=False).values[:, -1]
+
+
+def _anchor_kth(anchors, reference_x, reference_y, k):
+    """:func:`_kth_distance` of each anchor to the reference rows not of ``k``.
+
+    None when there are fewer than :data:`N_NEIGHBOURS` such rows (then
+    :func:`_has_own_neighbour` passes every row anyway).
+    """
+    other = reference_x[reference_y != k]
+    if other.shape[0] < N_NEIGHBOURS or anchors.shape[0] == 0:
+        return None
+    return torch.cat([_kth_distance(a, other) for a in anchors.split(4096)])
 
 
 def _isolated(reference_x, reference_y, own, k):
@@ -240,6 +277,26 @@ def _isolated(reference_x, reference_y, own, k):
     out = torch.zeros_like(own)
     out[idx[alone]] = True
     return out
+
+
+def _anchor_geometry(module, reference_x, reference_y, k):
+    """Class ``k``'s anchors (a mask on the references) and their `_anchor_kth`.
+
+    Both depend on the reference rows alone, not on the networks, so they are
+    kept on ``module`` for the next call (every epoch's ``D+`` and every
+    ``sample``) while the reference tensors are the same objects, unmodified.
+    """
+    cache = module.__dict__.setdefault("_anchor_geometry", {})
+    key = (reference_x._version, reference_y._version)
+    hit = cache.get(k)
+    if hit is not None and hit[0] is reference_x and hit[1] is reference_y:
+        if hit[2] == key:
+            return hit[3], hit[4]
+    own = reference_y == k
+    own &= ~_isolated(reference_x, reference_y, own, k)
+    kth = _anchor_kth(reference_x[own], reference_x, reference_y, k)
+    cache[k] = (reference_x, reference_y, key, own, kth)
+    return own, kth
 
 
 def _decode_core(module, mean, n, generator, batch_size):
@@ -305,8 +362,7 @@ def sample_anchored(
     if max_candidates is None:
         max_candidates = max(8 * n_samples, 2 * batch_size)
     lo_w, hi_w = window
-    own = reference_y == k
-    own &= ~_isolated(reference_x, reference_y, own, k)
+    own, kth_anchors = _anchor_geometry(module, reference_x, reference_y, k)
     anchors = reference_x[own]
     m_ref, logvar_ref = module.encoder(reference_x)  # (n_ref, d) each
     m_all, sd_all = m_ref[own], (0.5 * logvar_ref[own]).exp()
@@ -335,12 +391,18 @@ def sample_anchored(
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
         inside = new & (p >= lo_w) & (p <= hi_w)
         a = anchors[i]
+        a_kth = None if kth_anchors is None else kth_anchors[i]
         if fill:  # the fill ranks every rejected candidate by the test too
-            safe = _has_own_neighbour(x, reference_x, reference_y, k, a)
+            safe = _has_own_neighbour(x, reference_x, reference_y, k, a, a_kth)
         else:  # only candidates that can be kept need the neighbour test
             safe = torch.zeros_like(inside)
             safe[inside] = _has_own_neighbour(
-                x[inside], reference_x, reference_y, k, a[inside]
+                x[inside],
+                reference_x,
+                reference_y,
+                k,
+                a[inside],
+                None if a_kth is None else a_kth[inside],
             )
         ok = inside & safe
         take = x[ok][: n_samples - n_kept]

@@ -13,7 +13,13 @@ from skdvaan import _classifier as classifier_module
 from skdvaan._calibration import fit_temperature, training_prior
 from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
 from skdvaan._networks import DVAANModule, NetworkConfig
-from skdvaan._prior import _has_own_neighbour, class_directions, sample_anchored
+from skdvaan._prior import (
+    _anchor_geometry,
+    _anchor_kth,
+    _has_own_neighbour,
+    class_directions,
+    sample_anchored,
+)
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +167,25 @@ def test_anchored_samples_satisfy_the_rule(fitted):
     assert torch.all((nn_y == k).any(1))  # a real neighbour of its class
 
 
+def test_anchor_geometry_is_kept_until_the_references_change(fitted):
+    import copy
+
+    module = copy.deepcopy(fitted.module_)
+    ref_x, ref_y = module.anchor_x, module.anchor_y
+    own, kth = _anchor_geometry(module, ref_x, ref_y, 1)
+    again = _anchor_geometry(module, ref_x, ref_y, 1)
+    assert again[0] is own and again[1] is kth  # the kept copy
+    with torch.no_grad():
+        ref_x.mul_(2.0)  # in place, as a refit's copy_ would
+    own2, kth2 = _anchor_geometry(module, ref_x, ref_y, 1)
+    torch.testing.assert_close(kth2, 2.0 * kth)
+    # A new reference tensor (partial_fit's pool) is not mistaken for the old.
+    module.anchor_x = ref_x[:-1].clone()
+    module.anchor_y = ref_y[:-1].clone()
+    own3, _ = _anchor_geometry(module, module.anchor_x, module.anchor_y, 1)
+    assert own3.shape[0] == ref_x.shape[0] - 1
+
+
 @pytest.mark.parametrize("n_other", [3, 40])
 def test_neighbour_test_counts_nearer_rows_of_other_classes(n_other):
     g = torch.Generator().manual_seed(1)
@@ -175,6 +200,19 @@ def test_neighbour_test_counts_nearer_rows_of_other_classes(n_other):
     # With an anchor of the class per row (a bound on the nearest own row).
     anchor = ref[:10][torch.randint(10, (200,), generator=g)]
     assert torch.equal(_has_own_neighbour(x, ref, ref_y, 1, anchor), expected)
+    # With the anchors' own distances to the other class as well (the
+    # triangle-inequality pass): the same decisions, and it must be used.
+    kth = _anchor_kth(anchor, ref, ref_y, 1)
+    assert (kth is None) == (n_other < 5)
+    assert torch.equal(_has_own_neighbour(x, ref, ref_y, 1, anchor, kth), expected)
+    near = anchor + 0.01 * torch.randn(200, 3, generator=g)  # within the bound
+    d = torch.cdist(near, ref)
+    d_own = d[:, ref_y == 1].min(1, keepdim=True).values
+    expected_near = (d[:, ref_y == 0] < d_own).sum(1) < 5
+    got_near = _has_own_neighbour(near, ref, ref_y, 1, anchor, kth)
+    assert torch.equal(got_near, expected_near)
+    if kth is not None:  # some rows of `near` pass by the bound alone
+        assert bool((2 * (near - anchor).norm(dim=1) < kth).any())
     assert 0 < int(got.sum()) < 200 or n_other < 5
 
 
