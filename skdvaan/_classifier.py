@@ -179,6 +179,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Range of the discriminator's probability of the class (under the
         balanced prior it trains with) that an anchored boundary sample must
         fall in.
+    boundary_selection : {"auto", "window", "uncertain"}, default="auto"
+        Which anchored candidates become boundary samples. ``"window"``:
+        the first that fall in ``boundary_window``. ``"uncertain"``: every
+        candidate of the budget is decoded, and of those with a probability of
+        at least ``boundary_window[0]``, the ones with the lowest probability
+        (the most uncertain) are kept, so that ``D+`` keeps its size once the
+        discriminator is sure of nearly every candidate. ``"auto"``:
+        ``"uncertain"`` for tabular data, ``"window"`` for images, as measured
+        (see the user guide).
     pretrain_steps : int or "auto", default="auto"
         Mini-batch steps of the encoder and decoder alone (their
         class-weighted ELBO) before Algorithm 1 starts, so that the generator
@@ -334,6 +343,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
         "boundary_window": ["array-like"],
+        "boundary_selection": [StrOptions({"auto", "window", "uncertain"})],
         "pretrain_steps": [
             Interval(Integral, 0, None, closed="left"),
             StrOptions({"auto"}),
@@ -377,6 +387,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         augmentation_warmup=5,
         boundary_sampling="anchored",
         boundary_window=(0.5, 0.9),
+        boundary_selection="auto",
         pretrain_steps="auto",
         decoder_variance="learned",
         class_weight="balanced",
@@ -410,6 +421,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.augmentation_warmup = augmentation_warmup
         self.boundary_sampling = boundary_sampling
         self.boundary_window = boundary_window
+        self.boundary_selection = boundary_selection
         self.pretrain_steps = pretrain_steps
         self.decoder_variance = decoder_variance
         self.class_weight = class_weight
@@ -879,6 +891,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             pretrain_steps=self._pretrain_steps(shape),
             boundary_rule=self.boundary_sampling,
             boundary_window=self._check_window(),
+            boundary_selection=self._selection(shape),
             recon="mse" if shape is None else "bce",
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
@@ -929,6 +942,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             torch.get_num_threads(),
             _base.default_threads(conv=cfg.input_shape is not None),
         )
+
+    def _selection(self, shape):
+        if self.boundary_selection == "auto":
+            return "uncertain" if shape is None else "window"
+        return self.boundary_selection
 
     def _pretrain_steps(self, shape):
         if self.pretrain_steps == "auto":
@@ -1374,6 +1392,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     window=self._check_window(),
                     fill=True,
                     activate=activate,
+                    selection=self._selection(self.input_shape_),
                 )
             else:
                 x, _ = sample_boundary(

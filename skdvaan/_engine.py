@@ -39,6 +39,7 @@ class TrainConfig:
     augmentation_warmup: int = 5  # epochs without D+, then as many to ramp it up
     boundary_rule: str = "anchored"  # "anchored" (default) or "paper"
     boundary_window: tuple = (0.5, 0.9)  # D's probability of the class, anchored
+    boundary_selection: str = "window"  # or "uncertain": lowest p above window[0]
     pretrain_steps: int = 0  # steps of E and G alone (the ELBO) before Alg. 1
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
     # Mixed-type tables: the decoder's output layer and likelihood, from the
@@ -335,6 +336,7 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
                 batch_size=batch_size,
                 max_candidates=4 * n,
                 activate=_activate(cfg),
+                selection=cfg.boundary_selection,
             )
         else:
             x, _ = sample_boundary(

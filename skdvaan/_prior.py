@@ -324,6 +324,7 @@ def sample_anchored(
     max_candidates=None,
     fill=False,
     activate=None,
+    selection="window",
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
@@ -356,9 +357,17 @@ def sample_anchored(
     activate``, so a one-hot block keeps the anchor's category unless the
     move in latent space shifts enough probability to another.
 
+    ``selection="uncertain"`` replaces the window's upper end by a ranking:
+    every candidate of the budget is decoded, and of those with a probability
+    of at least ``window[0]`` that pass the neighbour test, the
+    ``n_samples`` with the lowest probability (the most uncertain) are kept.
+
     Returns ``(x, n_fallback)``, as :func:`sample_boundary`.
     """
     device = reference_x.device
+    if selection not in ("window", "uncertain"):
+        raise ValueError(f"unknown selection {selection!r}")
+    uncertain = selection == "uncertain"
     if max_candidates is None:
         max_candidates = max(8 * n_samples, 2 * batch_size)
     lo_w, hi_w = window
@@ -376,7 +385,8 @@ def sample_anchored(
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
     kept, n_kept, drawn = [], 0, 0
     spares = _Spares()  # the best rejected candidates, for fill=True
-    while n_kept < n_samples and drawn < max_candidates:
+    accepted = _Spares()  # selection="uncertain": ranked by probability
+    while (n_kept < n_samples or uncertain) and drawn < max_candidates:
         b = min(batch_size, max_candidates - drawn)
         drawn += b
         i = torch.randint(anchors.shape[0], (b,), generator=generator, device=device)
@@ -389,7 +399,7 @@ def sample_anchored(
         x = clip_to_range(module, x)
         p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
-        inside = new & (p >= lo_w) & (p <= hi_w)
+        inside = new & (p >= lo_w) & (uncertain | (p <= hi_w))
         a = anchors[i]
         a_kth = None if kth_anchors is None else kth_anchors[i]
         if fill:  # the fill ranks every rejected candidate by the test too
@@ -405,15 +415,21 @@ def sample_anchored(
                 None if a_kth is None else a_kth[inside],
             )
         ok = inside & safe
-        take = x[ok][: n_samples - n_kept]
-        kept.append(take)
-        n_kept += take.shape[0]
+        if uncertain:
+            accepted.add(x[ok], p[ok], keep=n_samples)
+            n_kept = min(n_kept + int(ok.sum()), n_samples)
+        else:
+            take = x[ok][: n_samples - n_kept]
+            kept.append(take)
+            n_kept += take.shape[0]
         if fill:
             # Distance to the window, plus 2 for a candidate among other classes.
             gap = torch.where(p < lo_w, lo_w - p, (p - hi_w).clamp(min=0))
             # Copies of a real row rank after everything (degenerate data only).
             gap = gap + 2.0 * (~safe) + 4.0 * (~new)
             spares.add(x[~ok], gap[~ok], keep=n_samples - n_kept)
+    if uncertain and n_kept:
+        kept.append(accepted.best(n_samples))
     n_fallback = 0
     extra = spares.best(n_samples - n_kept) if fill and n_kept < n_samples else None
     if extra is not None:

@@ -63,7 +63,10 @@ class DVAANSampler(BaseOverSampler):
         ``D+`` does (0.5 to 0.9): in front of other classifiers this measured
         better (``benchmarks/bench_sampler.py``: higher ROC AUC on 8 of 10
         table and classifier pairs, and level with SMOTE on every pair, where
-        the narrow window lost to SMOTE on one). See the user guide.
+        the narrow window lost to SMOTE on one). With a window set here the
+        estimator also takes ``boundary_selection="window"``: the samples in
+        the window as they come, not the least sure of them. See the user
+        guide.
     verbose : bool, default=False
         Show the estimator's training progress bar (on stderr), as
         ``estimator=DVAANClassifier(verbose=True)`` would.
@@ -144,7 +147,11 @@ class DVAANSampler(BaseOverSampler):
         rng = check_random_state(self.random_state)
         est = DVAANClassifier() if self.estimator is None else clone(self.estimator)
         if self.boundary_window is not None:
-            est.set_params(boundary_window=tuple(self.boundary_window))
+            # The window's samples as they come, not the least sure of them.
+            est.set_params(
+                boundary_window=tuple(self.boundary_window),
+                boundary_selection="window",
+            )
         # fit_resample skips nested validation; the estimator's constraints
         # must still hold before it trains.
         est._validate_params()

@@ -167,6 +167,59 @@ def test_anchored_samples_satisfy_the_rule(fitted):
     assert torch.all((nn_y == k).any(1))  # a real neighbour of its class
 
 
+def test_uncertain_selection_keeps_the_least_sure_candidates(fitted):
+    module = fitted.module_
+    k, n, budget = 1, 30, 2000
+    common = dict(
+        generator=None,
+        reference_x=module.anchor_x,
+        reference_y=module.anchor_y,
+        max_candidates=budget,
+        batch_size=500,
+    )
+
+    def proba(x):
+        with torch.no_grad():
+            return torch.softmax(module.discriminator(x)[0], 1)[:, k]
+
+    # One budget, ranked: the kept rows are the lowest-probability candidates
+    # of all that pass the rule with the window's upper end at 1.
+    every, _ = sample_anchored(
+        module,
+        k,
+        budget,
+        window=(0.5, 1.0),
+        **{**common, "generator": torch.Generator().manual_seed(3)},
+    )
+    x, n_fallback = sample_anchored(
+        module,
+        k,
+        n,
+        window=(0.5, 0.9),
+        selection="uncertain",
+        **{**common, "generator": torch.Generator().manual_seed(3)},
+    )
+    assert n_fallback == 0 and x.shape[0] == min(n, every.shape[0]) > 0
+    p, p_every = proba(x), proba(every)
+    assert torch.all(p >= 0.5)
+    torch.testing.assert_close(p.sort().values, p_every.sort().values[: x.shape[0]])
+    with pytest.raises(ValueError, match="selection"):
+        sample_anchored(module, k, n, window=(0.5, 0.9), selection="x", **common)
+
+
+def test_uncertain_selection_keeps_d_plus_at_its_size(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(augmentation_warmup=1, boundary_selection="uncertain").fit(X, y)
+    counts = np.bincount(y)
+    full = int(0.5 * (counts.max() - counts.min()))
+    # After the one-epoch warm-up and one-epoch ramp, D+ holds its full share.
+    assert [h["n_boundary"] for h in clf.history_[2:]] == [full] * (clf.n_iter_ - 2)
+    X_new, _ = clf.sample(20, random_state=0)
+    assert X_new.shape == (20, X.shape[1])
+
+
 def test_anchor_geometry_is_kept_until_the_references_change(fitted):
     import copy
 
@@ -395,3 +448,25 @@ def test_pretrain_steps_parameter(data):
     assert DVAANClassifier()._pretrain_steps(None) == 300
     assert DVAANClassifier()._pretrain_steps((1, 8, 8)) == 100
     assert not np.allclose(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_boundary_selection_auto_and_the_samplers_window(data):
+    assert DVAANClassifier()._selection(None) == "uncertain"  # tables
+    assert DVAANClassifier()._selection((1, 8, 8)) == "window"  # images
+    assert DVAANClassifier(boundary_selection="window")._selection(None) == "window"
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = DVAANSampler(estimator=tiny(max_iter=2), random_state=0)
+        sampler.fit_resample(X, y)
+    est = sampler.estimator_
+    assert est.boundary_window == (0.5, 1.0)
+    assert est.boundary_selection == "window"
+    # boundary_window=None keeps the estimator's own window and selection.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = DVAANSampler(
+            estimator=tiny(max_iter=2), boundary_window=None, random_state=0
+        )
+        sampler.fit_resample(X, y)
+    assert sampler.estimator_.boundary_selection == "auto"
