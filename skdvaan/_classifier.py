@@ -1318,8 +1318,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``boundary_sampling``. Anchored (the default): real samples of
             ``target_class`` moved in latent space towards the boundary, kept
             where the discriminator's probability of the class lies in
-            ``boundary_window``; when too few do, the nearest candidates make
-            up the rest. Paper: latent draws from ``N(0, I)`` kept where the
+            ``boundary_window`` (with ``boundary_selection="uncertain"``, the
+            least sure of those at or above its lower end); when too few do,
+            the nearest candidates make up the rest. Paper: latent draws from ``N(0, I)`` kept where the
             nearest class mean and the discriminator agree; when too few pass,
             draws move towards the class mean. Either way a
             :class:`~skdvaan.exceptions.BoundarySamplingWarning` says how many
