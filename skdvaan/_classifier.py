@@ -1320,8 +1320,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             where the discriminator's probability of the class lies in
             ``boundary_window`` (with ``boundary_selection="uncertain"``, the
             least sure of those at or above its lower end); when too few do,
-            the nearest candidates make up the rest. Paper: latent draws from ``N(0, I)`` kept where the
-            nearest class mean and the discriminator agree; when too few pass,
+            the nearest candidates make up the rest. Paper: latent draws from
+            ``N(0, I)`` kept where the nearest class mean and the
+            discriminator agree; when too few pass,
             draws move towards the class mean. Either way a
             :class:`~skdvaan.exceptions.BoundarySamplingWarning` says how many
             samples missed the rule. ``"core"``: draws from the class's prior

@@ -436,9 +436,10 @@ def sample_anchored(
         kept.append(extra)
         n_fallback = int(extra.shape[0])
     if fill and n_fallback:
+        rule = f"of at least {lo_w}" if uncertain else f"in {tuple(window)}"
         warnings.warn(
             f"Only {n_samples - n_fallback} of {n_samples} boundary samples of class "
-            f"index {k} had a discriminator probability in {tuple(window)} and a "
+            f"index {k} had a discriminator probability {rule} and a "
             f"real neighbour of their class; the other {n_fallback} are the "
             "candidates nearest to that. The model may be under-trained (raise "
             "max_iter) or the classes may not overlap.",

@@ -134,7 +134,9 @@ def test_sample_is_in_input_scale_and_reproducible(binary):
 def test_boundary_sampling_falls_back_with_a_warning_but_meets_the_request(binary):
     X, y = binary
     # A window no candidate can reach: the anchored rule fills from the nearest.
-    clf = tiny(max_iter=20, boundary_window=(0.0, 1e-9)).fit(X, y)
+    clf = tiny(
+        max_iter=20, boundary_window=(0.0, 1e-9), boundary_selection="window"
+    ).fit(X, y)
     with pytest.warns(BoundarySamplingWarning, match="nearest to that"):
         Xs, _ = clf.sample(500, target_class=1, random_state=0)
     assert Xs.shape == (500, 6)
