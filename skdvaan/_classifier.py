@@ -1409,6 +1409,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 )
                 x = clip_to_range(module, x)
         X = x.float().cpu().numpy().astype(np.float64)
+        if kind == "boundary":
+            # Boundary rules return rows ranked (the least sure first, the
+            # fill last); in random order any slice of them is a fair sample.
+            X = X[np.random.default_rng(seed).permutation(X.shape[0])]
         y_new = np.repeat(self.classes_[k : k + 1], X.shape[0])
         if encoder is not None:
             # Anchored rows are real rows moved: the most likely category (and

@@ -470,3 +470,14 @@ def test_boundary_selection_auto_and_the_samplers_window(data):
         )
         sampler.fit_resample(X, y)
     assert sampler.estimator_.boundary_selection == "auto"
+
+
+def test_boundary_samples_come_in_random_order(fitted):
+    # The uncertain selection ranks its rows and the fill comes last; sample()
+    # shuffles them, so the first rows are not the least sure ones.
+    X, _ = fitted.set_params(boundary_selection="uncertain").sample(200, random_state=0)
+    p = fitted.set_params(class_prior="balanced").predict_proba(X)[:, 1]
+    fitted.set_params(class_prior="fit", boundary_selection="auto")
+    assert not np.all(np.diff(p) >= 0)
+    again, _ = fitted.sample(200, random_state=0)
+    np.testing.assert_array_equal(X, again)  # still reproducible
