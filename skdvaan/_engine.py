@@ -505,9 +505,9 @@ def train(
             n = X_t.shape[0]
             perm = torch.randperm(n, generator=generator, device=device)
             n_batches = max(1, math.ceil(n / cfg.batch_size))
-            end = n
+            end = _batch_stop(n, cfg)
             if cfg.sync is not None:  # the smallest shard's count of full batches
-                n_batches = cfg.sync.common_steps(max(n // cfg.batch_size, 1))
+                n_batches = cfg.sync.common_steps(end // cfg.batch_size)
                 end = n_batches * cfg.batch_size
             if n_aug:
                 # Each D+ row is seen once per epoch, spread over the batches.
