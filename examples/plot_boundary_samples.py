@@ -60,6 +60,13 @@ print(
     f"{np.median(p_real):.2f}, boundary samples {np.median(p_boundary):.2f}, "
     f"SMOTE samples {np.median(p_smote):.2f}"
 )
+# Spread: each feature's standard deviation over the real minority's.
+real_sd = X[y == 1].std(0)
+print(
+    "spread per feature: boundary samples "
+    f"{np.round(X_boundary.std(0) / real_sd, 2)}, SMOTE samples "
+    f"{np.round(X_smote.std(0) / real_sd, 2)}"
+)
 
 # %%
 # One picture: the data, both samplers' rows and the 0.5 contour.
@@ -90,15 +97,19 @@ plt.show()
 # %%
 # What to look at. SMOTE's crosses fill the minority's own cloud, between
 # pairs of real minority rows. DVAAN's triangles start from real minority rows
-# and are moved towards the nearest majority rows in latent space; a move is
-# kept only where the discriminator's probability falls into (0.5, 0.9) and a
-# real minority row is near. How many moves get there depends on the data and
-# on how smooth the decoder is between the classes: the printed medians above
-# and the ``BoundarySamplingWarning`` (silenced here) say how many did. Where
-# few do, as on clouds this well separated, the request is filled with the
-# candidates nearest to the window, and the triangles look much like the
-# minority itself, as SMOTE's do. The benchmarks page measures the same
-# things on real tables (``benchmarks/bench_boundary.py``).
+# and are moved towards the nearest majority rows in latent space; on a table
+# the classifier keeps, of the moves the discriminator still gives to the
+# minority (probability at least 0.5) and that have a real minority row near,
+# the ones it is least sure of (``boundary_selection="uncertain"``). They sit
+# just on the minority's side of the 0.5 contour, as boundary samples should
+# (median probability 0.77 against 0.95 for real minority rows, printed
+# above), but on clouds this well separated they gather in a few spots along
+# it: their spread, printed above, is well under the real minority's (0.27
+# and 0.43 in the full run). ``boundary_selection="window"`` keeps the first
+# moves inside (0.5, 0.9) instead and, where too few get there, fills the
+# request with the nearest candidates, so its triangles look much like the
+# minority itself. The benchmarks page measures the same things on real tables
+# (``benchmarks/bench_boundary.py``).
 
 # %%
 # The same on a real table: breast cancer made 1:10 (36 malignant rows),
@@ -106,8 +117,9 @@ plt.show()
 # projection, so the picture is a view, not the whole story). Left: what
 # :class:`~skdvaan.DVAANSampler` returns by default, every sample on the
 # minority's side of the boundary (``boundary_window=(0.5, 1.0)``). Middle:
-# only the samples near the boundary, the classifier's ``D+`` window
-# (``boundary_window=None`` keeps the model's 0.5 to 0.9). Right: SMOTE.
+# only the samples near the boundary, the classifier's own ``D+`` rule
+# (``boundary_window=None`` keeps the model's: on a table, the least sure
+# candidates the discriminator still gives to the minority). Right: SMOTE.
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
@@ -122,7 +134,7 @@ views = {
     "DVAANSampler default, window (0.5, 1.0)": DVAANSampler(
         estimator=model, random_state=0
     ),
-    "D+ window (0.5, 0.9)": DVAANSampler(
+    "D+ rule: least sure, p >= 0.5": DVAANSampler(
         estimator=model, boundary_window=None, random_state=0
     ),
     "SMOTE": SMOTE(random_state=0),
