@@ -54,6 +54,17 @@ def prior_shift(prior, train_prior):
     return np.log(np.maximum(prior, 1e-12)) - np.log(train_prior)
 
 
+def balanced_shift(train_prior):
+    """Logit shift that reads probabilities under the balanced prior ``1/K``.
+
+    The boundary rules' window is stated on this scale, so that ``D+`` is
+    chosen by the boundary the real data's classes define, not by the one
+    that class weights and ``D+`` itself moved.
+    """
+    train_prior = np.asarray(train_prior, dtype=np.float64)
+    return prior_shift(np.full(train_prior.shape, 1.0 / len(train_prior)), train_prior)
+
+
 def calibrated_log_proba(logits, temperature, shift):
     """``log softmax(logits / T + shift)``, shape (n, K)."""
     return log_softmax(np.asarray(logits) / temperature + shift, axis=1)

@@ -1395,6 +1395,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     fill=True,
                     activate=activate,
                     selection=self._selection(self.input_shape_),
+                    # The window is read as predict_proba(class_prior=
+                    # "balanced") reads the class: the training prior undone.
+                    logit_shift=torch.as_tensor(
+                        _calibration.balanced_shift(self.training_prior_),
+                        dtype=torch.float32,
+                        device=self.device_,
+                    ),
+                    temperature=self.temperature_,
                 )
             else:
                 x, _ = sample_boundary(

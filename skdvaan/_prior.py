@@ -325,6 +325,8 @@ def sample_anchored(
     fill=False,
     activate=None,
     selection="window",
+    logit_shift=None,
+    temperature=1.0,
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
@@ -341,8 +343,12 @@ def sample_anchored(
     out and as realistic as the real rows they start from. A candidate is
     kept when
 
-    * the discriminator's probability of ``k`` (under the balanced prior it is
-      trained with) lies in ``window``: still class ``k``, near the boundary;
+    * the discriminator's probability of ``k``, ``softmax(logits /
+      temperature + logit_shift)``, lies in ``window``: still class ``k``,
+      near the boundary. The callers pass the shift (and, after fit, the
+      temperature) that reads it under the balanced prior
+      (:func:`~skdvaan._calibration.balanced_shift`), whatever class weights
+      and ``D+`` tilted the training prior to;
     * not all of its :data:`N_NEIGHBOURS` nearest reference rows are of other
       classes: it is not lost among them (Borderline-SMOTE's "noise" test).
 
@@ -397,7 +403,12 @@ def sample_anchored(
         z = z + t * (m_other[targets[i, j]] - z)
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
         x = clip_to_range(module, x)
-        p = torch.softmax(module.discriminator(x)[0], dim=1)[:, k]
+        logits = module.discriminator(x)[0]
+        if temperature != 1.0:
+            logits = logits / temperature
+        if logit_shift is not None:
+            logits = logits + logit_shift
+        p = torch.softmax(logits, dim=1)[:, k]
         new = (x - anchors[i]).abs().amax(1) > COPY_TOL
         inside = new & (p >= lo_w) & (uncertain | (p <= hi_w))
         a = anchors[i]

@@ -10,7 +10,7 @@ from sklearn.datasets import make_classification
 
 from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan import _classifier as classifier_module
-from skdvaan._calibration import fit_temperature, training_prior
+from skdvaan._calibration import balanced_shift, fit_temperature, training_prior
 from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
 from skdvaan._networks import DVAANModule, NetworkConfig
 from skdvaan._prior import (
@@ -56,8 +56,15 @@ def test_schedule_warmup_then_linear_ramp():
     assert augmentation_schedule(10, 0.0, 2) == 0.0
 
 
-def test_boundary_samples_start_after_warmup(fitted):
-    n_boundary = [h["n_boundary"] for h in fitted.history_]
+def test_boundary_samples_start_after_warmup(data):
+    X, y = data
+    # A 12-epoch network is too unsure of its own class for D+'s window on
+    # the balanced scale right after the first round; a lower floor keeps
+    # this test about the schedule.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(augmentation_warmup=2, boundary_window=(0.3, 0.9)).fit(X, y)
+    n_boundary = [h["n_boundary"] for h in clf.history_]
     assert n_boundary[:2] == [0, 0]
     assert all(n > 0 for n in n_boundary[2:])
     # The ramp: the first D+ round asks for half of the full one.
@@ -211,13 +218,85 @@ def test_uncertain_selection_keeps_d_plus_at_its_size(data):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf = tiny(augmentation_warmup=1, boundary_selection="uncertain").fit(X, y)
+        clf = tiny(
+            augmentation_warmup=1,
+            boundary_selection="uncertain",
+            boundary_window=(0.3, 0.9),
+        ).fit(X, y)
     counts = np.bincount(y)
     full = int(0.5 * (counts.max() - counts.min()))
     # After the one-epoch warm-up and one-epoch ramp, D+ holds its full share.
     assert [h["n_boundary"] for h in clf.history_[2:]] == [full] * (clf.n_iter_ - 2)
     X_new, _ = clf.sample(20, random_state=0)
     assert X_new.shape == (20, X.shape[1])
+
+
+def test_window_is_read_with_the_given_logit_shift(fitted):
+    module = fitted.module_
+    k = 1
+    common = dict(
+        reference_x=module.anchor_x,
+        reference_y=module.anchor_y,
+        window=(0.5, 0.9),
+        max_candidates=2000,
+    )
+    shift = torch.tensor([0.0, 0.7])  # the class made twice as likely a priori
+    x, _ = sample_anchored(
+        module,
+        k,
+        40,
+        generator=torch.Generator().manual_seed(0),
+        **common,
+        logit_shift=shift,
+        temperature=2.0,
+    )
+    assert x.shape[0] > 0
+    with torch.no_grad():
+        logits = module.discriminator(x)[0] / 2.0 + shift
+    p = torch.softmax(logits, 1)[:, k]
+    assert torch.all((p >= 0.5) & (p <= 0.9))
+    # A prior that rules the class out leaves no candidate in the window.
+    none, _ = sample_anchored(
+        module,
+        k,
+        40,
+        generator=torch.Generator().manual_seed(0),
+        **common,
+        logit_shift=torch.tensor([0.0, -50.0]),
+    )
+    assert none.shape[0] == 0
+
+
+def test_balanced_shift_undoes_the_training_prior():
+    prior = training_prior([300, 100], np.array([2 / 3, 2.0]), [0, 100], 0.5)
+    np.testing.assert_allclose(prior, [1 / 3, 2 / 3])
+    shift = balanced_shift(prior)
+    np.testing.assert_allclose(shift[1] - shift[0], np.log(0.5))
+    np.testing.assert_allclose(balanced_shift([0.5, 0.5]), [0.0, 0.0])
+
+
+def test_sample_window_agrees_with_balanced_predict_proba():
+    # Float features and a D+-tilted training prior: the rows sample() keeps
+    # (no fill warning) have predict_proba(class_prior="balanced") in the
+    # window, the scale the window is documented on.
+    X, y = make_classification(
+        n_samples=600,
+        n_features=5,
+        n_informative=3,
+        weights=[0.85],
+        class_sep=1.5,
+        random_state=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=30, boundary_selection="window").fit(X, y)
+    assert clf.training_prior_[1] > 0.5  # D+ tilted it towards the minority
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fill
+        X_new, _ = clf.sample(20, random_state=0)
+    clf.set_params(class_prior="balanced")
+    p = clf.predict_proba(X_new)[:, 1]
+    assert np.all((p >= 0.5 - 1e-4) & (p <= 0.9 + 1e-4))
 
 
 def test_anchor_geometry_is_kept_until_the_references_change(fitted):
