@@ -502,6 +502,9 @@ def corrected_ttest(diffs, test_fraction):
     return mean, float(2 * stats.t.sf(abs(t), df=j - 1))
 
 
+VERDICTS = ("win", "tie", "loss")
+
+
 def verdict(mean, p_value, alpha=0.05):
     """``win``/``loss`` when the corrected test rejects equality, else ``tie``."""
     if p_value >= alpha:
