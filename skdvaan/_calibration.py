@@ -57,9 +57,9 @@ def prior_shift(prior, train_prior):
 def balanced_shift(train_prior):
     """Logit shift that reads probabilities under the balanced prior ``1/K``.
 
-    The boundary rules' window is stated on this scale, so that ``D+`` is
-    chosen by the boundary the real data's classes define, not by the one
-    that class weights and ``D+`` itself moved.
+    ``sample()`` reads its boundary window on this scale, the one
+    ``predict_proba(class_prior="balanced")`` reports, rather than on the
+    training prior that class weights and ``D+`` tilted the discriminator to.
     """
     train_prior = np.asarray(train_prior, dtype=np.float64)
     return prior_shift(np.full(train_prior.shape, 1.0 / len(train_prior)), train_prior)

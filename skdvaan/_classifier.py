@@ -176,9 +176,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         ``"paper"``: the paper's rule read literally, ``z ~ N(0, I)`` kept where
         the nearest class mean and the discriminator agree.
     boundary_window : tuple of (float, float), default=(0.5, 0.9)
-        Range of the discriminator's probability of the class (under the
-        balanced prior it trains with) that an anchored boundary sample must
-        fall in.
+        Range of the discriminator's probability of the class that an
+        anchored boundary sample must fall in. For ``D+`` during training it
+        is the discriminator's own output as it trains (its prior tilted by
+        the class weights and ``D+``); in :meth:`sample` it is read as
+        ``predict_proba`` with ``class_prior="balanced"`` reads it (that tilt
+        undone, temperature included), the scale a user sees.
     boundary_selection : {"auto", "window", "uncertain"}, default="auto"
         Which anchored candidates become boundary samples. ``"window"``:
         the first that fall in ``boundary_window``. ``"uncertain"``: every
@@ -1317,7 +1320,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``"boundary"``: samples near the decision boundary, drawn by
             ``boundary_sampling``. Anchored (the default): real samples of
             ``target_class`` moved in latent space towards the boundary, kept
-            where the discriminator's probability of the class lies in
+            where the discriminator's probability of the class (as
+            ``predict_proba`` gives it with ``class_prior="balanced"``) lies in
             ``boundary_window`` (with ``boundary_selection="uncertain"``, the
             least sure of those at or above its lower end); when too few do,
             the nearest candidates make up the rest. Paper: latent draws from

@@ -16,7 +16,7 @@ import torch
 from torch.func import functional_call
 from tqdm.auto import tqdm
 
-from ._calibration import balanced_shift, class_weights, training_prior
+from ._calibration import class_weights
 from ._losses import dvaan_losses, elbo_terms
 from ._prior import sample_anchored, sample_boundary
 
@@ -299,9 +299,7 @@ def _activate(cfg):
 
 
 @torch.no_grad()
-def refresh_boundary(
-    module, directions, counts, ratio, generator, cfg, logit_shift=None
-):
+def refresh_boundary(module, directions, counts, ratio, generator, cfg):
     """Draw this round's ``D+``: boundary samples for every smaller class.
 
     Class ``k`` gets up to ``ratio * (max(counts) - counts[k])`` samples, drawn
@@ -310,8 +308,6 @@ def refresh_boundary(
     one; :func:`~skdvaan._prior.sample_anchored`), or the paper's agreement test
     at the boundary itself (:func:`~skdvaan._prior.sample_boundary`). Only
     candidates that pass are used; there is no fallback during training.
-    ``logit_shift`` (K,) reads the anchored rule's window under the balanced
-    prior (see :func:`~skdvaan._calibration.balanced_shift`).
     """
     was_training = module.training
     module.eval()
@@ -341,7 +337,6 @@ def refresh_boundary(
                 max_candidates=4 * n,
                 activate=_activate(cfg),
                 selection=cfg.boundary_selection,
-                logit_shift=logit_shift,
             )
         else:
             x, _ = sample_boundary(
@@ -472,9 +467,6 @@ def train(
         # From the real counts only: D+ adds boundary samples, it does not
         # dilute the weight of the real minority.
         weight = _balanced_weight(counts, device)
-    # The prior the discriminator is trained under, from its class weights
-    # and D+'s share; D+'s window is read with that prior undone.
-    loss_weights = np.ones(n_classes) if weight is None else weight.cpu().numpy()
     split_bn = module.has_batchnorm
     ramp_end = (
         max(cfg.augmentation_warmup, 1) + cfg.augmentation_warmup
@@ -500,24 +492,8 @@ def train(
             )
             X_aug = y_aug = None
             if ratio > 0:
-                # The prior of the epoch before, with D+ as it was scheduled,
-                # not as drawn: a round that found few candidates would
-                # otherwise flip the next one's scale, and D+ would come and
-                # go every other epoch.
-                before = augmentation_schedule(
-                    epoch + epoch_offset - 1,
-                    cfg.augmentation_ratio,
-                    cfg.augmentation_warmup,
-                )
-                asked = np.floor(before * (counts.max() - counts))
-                prior = training_prior(
-                    counts, loss_weights, asked, cfg.augmentation_weight
-                )
-                shift = torch.as_tensor(
-                    balanced_shift(prior), dtype=torch.float32, device=device
-                )
                 X_aug, y_aug = refresh_boundary(
-                    module, directions, counts, ratio, generator, cfg, shift
+                    module, directions, counts, ratio, generator, cfg
                 )
             n_aug = 0 if X_aug is None else int(X_aug.shape[0])
             aug_counts = (

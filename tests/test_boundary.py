@@ -56,15 +56,8 @@ def test_schedule_warmup_then_linear_ramp():
     assert augmentation_schedule(10, 0.0, 2) == 0.0
 
 
-def test_boundary_samples_start_after_warmup(data):
-    X, y = data
-    # A 12-epoch network is too unsure of its own class for D+'s window on
-    # the balanced scale right after the first round; a lower floor keeps
-    # this test about the schedule.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf = tiny(augmentation_warmup=2, boundary_window=(0.3, 0.9)).fit(X, y)
-    n_boundary = [h["n_boundary"] for h in clf.history_]
+def test_boundary_samples_start_after_warmup(fitted):
+    n_boundary = [h["n_boundary"] for h in fitted.history_]
     assert n_boundary[:2] == [0, 0]
     assert all(n > 0 for n in n_boundary[2:])
     # The ramp: the first D+ round asks for half of the full one.
@@ -218,11 +211,7 @@ def test_uncertain_selection_keeps_d_plus_at_its_size(data):
     X, y = data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf = tiny(
-            augmentation_warmup=1,
-            boundary_selection="uncertain",
-            boundary_window=(0.3, 0.9),
-        ).fit(X, y)
+        clf = tiny(augmentation_warmup=1, boundary_selection="uncertain").fit(X, y)
     counts = np.bincount(y)
     full = int(0.5 * (counts.max() - counts.min()))
     # After the one-epoch warm-up and one-epoch ramp, D+ holds its full share.
