@@ -4,9 +4,10 @@ Issue 9, item 1. On every offline tabular task of ``_common.tabular_datasets``
 and several seeds: a stratified 80/20 split, features standardised on the
 training part, ``DVAANSampler(boundary_window=None, random_state=seed)`` (its
 model with the classifier's defaults, or the ``--params`` given; pass
-``'{"boundary_window": [0.5, 1.0]}'`` for the sampler's default) fitted on
-it, and its generated minority rows compared with the real minority rows of
-the training part (all in standardised units):
+``--sampler-params '{"boundary_window": [0.5, 1.0]}'`` for the sampler's own
+default, which also sets the window selection) fitted on it, and its
+generated minority rows compared with the real minority rows of the training
+part (all in standardised units):
 
 * ``spread``: median over features of std(generated) / std(real minority);
   1 is the real spread, small is collapsed. Target >= 0.7.
@@ -14,8 +15,8 @@ the training part (all in standardised units):
   5-fold) telling real minority rows from as many generated ones; 0.5 is
   indistinguishable. Target <= 0.75.
 * ``p_median``: median probability of the minority class that the fitted
-  discriminator gives the generated rows, under the balanced prior it was
-  trained with (the prior-free view of "near the boundary"). Target in
+  model gives the generated rows with ``class_prior="balanced"`` (the
+  prior-free view of "near the boundary"). Target in
   [0.5, 0.85].
 * ``maj_nn`` / ``maj_nn_real``: share of generated rows whose 5 nearest real
   training rows are all majority, and the same share for the real minority
@@ -113,14 +114,20 @@ def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()
     params = json.loads(args.params) if args.params else {}
+    sampler_params = json.loads(args.sampler_params) if args.sampler_params else {}
+    if "boundary_window" in sampler_params:
+        sampler_params["boundary_window"] = tuple(sampler_params["boundary_window"])
     records, rows = [], []
     for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
         n = len(y_tr)
         t = _common.Timer()
         # boundary_window=None: the model's own window (the classifier's D+
-        # rule unless --params sets one), not the sampler's wider default.
+        # rule unless --params sets one), not the sampler's wider default,
+        # unless --sampler-params says what the sampler itself is given.
         sampler = DVAANSampler(
-            estimator=DVAANClassifier(**params), boundary_window=None, random_state=seed
+            estimator=DVAANClassifier(**params),
+            **{"boundary_window": None, **sampler_params},
+            random_state=seed,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -183,7 +190,8 @@ def run(args):
             "probability of SMOTE's rows. Targets: "
             + "; ".join(f"{k} {v}" for k, v in TARGETS.items())
             + ".",
-            f"DVAANClassifier parameters: {params or 'defaults'}.",
+            f"DVAANClassifier parameters: {params or 'defaults'}; DVAANSampler "
+            f"parameters: {sampler_params or {'boundary_window': None}}.",
         ],
     )
 
@@ -215,6 +223,11 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int)
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--params", help="JSON dict of DVAANClassifier parameters")
+    parser.add_argument(
+        "--sampler-params",
+        help="JSON dict of DVAANSampler parameters, e.g. its own boundary_window "
+        '(default {"boundary_window": null}: the classifier\'s D+ rule)',
+    )
     parser.add_argument("--name", default="bench_boundary")
     args = parser.parse_args()
     _common.limit_threads(args.threads)

@@ -9,8 +9,9 @@ rerunning the old code gives the committed scores again (check one cell when
 in doubt). Every method of ``NEW`` is compared with every method of ``OLD``
 on the data sets they share:
 
-* ``bench_tabular``: per data set, the Nadeau-Bengio corrected resampled
-  t-test on the paired fold differences (as ``bench_tabular.py`` itself);
+* ``bench_tabular`` and ``bench_sampler``: per data set (and, for samplers,
+  downstream classifier), the Nadeau-Bengio corrected resampled t-test on the
+  paired fold differences (as ``bench_tabular.py`` itself);
 * ``bench_images``: per task, a paired t-test over the (ratio, seed) cells.
 
 Δ is NEW minus OLD; alpha 0.05.
@@ -29,6 +30,7 @@ from scipy import stats
 # Arguments that must agree for two runs to have scored the same splits.
 SAME_SPLITS = {
     "bench_tabular": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
+    "bench_sampler": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
     "bench_images": ("epochs", "max_train", "full", "quick", "device"),
 }
 
@@ -38,7 +40,17 @@ def load(path):
         run = json.load(fh)
     kind = next((k for k in SAME_SPLITS if run["benchmark"].startswith(k)), None)
     if kind is None:
-        raise SystemExit(f"{path}: not a bench_tabular or bench_images result")
+        raise SystemExit(f"{path}: not a {', '.join(SAME_SPLITS)} result")
+    if kind == "bench_sampler":  # one "dataset / classifier" per pair of folds
+        run["records"] = [
+            {
+                **r,
+                "dataset": f"{r['dataset']} / {r['classifier']}",
+                "n_minority": None,
+                "method": r["sampler"],
+            }
+            for r in run["records"]["cv"]
+        ]
     return kind, run
 
 
@@ -141,13 +153,18 @@ def main():
     parser.add_argument("new", type=Path, help="results .json of the new code")
     parser.add_argument("old", type=Path, help="results .json of the code before")
     parser.add_argument("--name", required=True, help="stem of the results files")
+    parser.add_argument("--new-methods", nargs="*", help="only these methods of NEW")
+    parser.add_argument("--old-methods", nargs="*", help="only these methods of OLD")
     args = parser.parse_args()
     kind, new = load(args.new)
     kind_old, old = load(args.old)
     if kind != kind_old:
         raise SystemExit(f"{args.new} is {kind}, {args.old} is {kind_old}")
     check_same_splits(kind, new, old)
-    rows_of = tabular_rows if kind == "bench_tabular" else image_rows
+    rows_of = image_rows if kind == "bench_images" else tabular_rows
+    for run, keep in ((new, args.new_methods), (old, args.old_methods)):
+        if keep:
+            run["records"] = [r for r in run["records"] if r["method"] in keep]
     rows = {m: rows_of(new, old, m) for m in ("roc_auc", "pr_auc")}
     if not any(rows.values()):
         raise SystemExit("The runs share no data set.")
