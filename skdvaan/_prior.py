@@ -191,35 +191,6 @@ class _Spares:
         return self.x[0]
 
 
-class _Quota(_Spares):
-    """Accepted candidates ranked by ``(rank within their anchor, probability)``.
-
-    The least sure candidate of every anchor comes before the second least
-    sure of any, so that the kept samples spread over the anchors instead of
-    gathering where the boundary is nearest. Ranks are taken among the
-    candidates still held (memory stays bounded as for :class:`_Spares`).
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.anchor = []
-
-    def add(self, x, p, *, keep, anchor):
-        self.anchor.append(anchor)
-        super().add(x, p, keep=keep)
-
-    def _compact(self, keep):
-        x, p, a = torch.cat(self.x), torch.cat(self.gap), torch.cat(self.anchor)
-        order = (a.double() * 2.0 + p.double()).argsort()  # by anchor, then p
-        a_sorted = a[order].contiguous()
-        rank = torch.arange(a_sorted.shape[0], device=a.device) - torch.searchsorted(
-            a_sorted, a_sorted
-        )
-        pick = order[(rank.double() + p[order].double()).argsort()[:keep]]
-        self.x, self.gap, self.anchor = [x[pick]], [p[pick]], [a[pick]]
-        self.n = int(pick.shape[0])
-
-
 def clip_to_range(module, x):
     """Rows of ``x`` clipped to the training range ``module.x_min, x_max``."""
     return torch.maximum(torch.minimum(x, module.x_max), module.x_min)
@@ -421,7 +392,7 @@ def sample_anchored(
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
     kept, n_kept, drawn = [], 0, 0
     spares = _Spares()  # the best rejected candidates, for fill=True
-    accepted = _Quota()  # selection="uncertain": least sure per anchor first
+    accepted = _Spares()  # selection="uncertain": ranked by probability
     while (n_kept < n_samples or uncertain) and drawn < max_candidates:
         b = min(batch_size, max_candidates - drawn)
         drawn += b
@@ -457,7 +428,7 @@ def sample_anchored(
             )
         ok = inside & safe
         if uncertain:
-            accepted.add(x[ok], p[ok], keep=n_samples, anchor=i[ok])
+            accepted.add(x[ok], p[ok], keep=n_samples)
             n_kept = min(n_kept + int(ok.sum()), n_samples)
         else:
             take = x[ok][: n_samples - n_kept]
