@@ -27,15 +27,16 @@ class DVAANSampler(BaseOverSampler):
 
     Fits a :class:`DVAANClassifier` on ``(X, y)``, then appends to every class
     that ``sampling_strategy`` names as many generated samples as it asks.
-    The samples are the estimator's ``sample(kind="boundary")``, the rows it
-    trains on as ``D+``: with the default ``boundary_sampling="anchored"``,
-    real rows of the class moved in latent space towards the nearest rows of
-    another class, kept where the discriminator's probability of the class
-    lies in ``boundary_window`` and a real row of the class is among the
-    nearest neighbours; with ``"paper"``, the paper's draws from ``N(0, I)``.
-    When too few pass, the candidates nearest to the rule make up the rest
-    and a :class:`~skdvaan.exceptions.BoundarySamplingWarning` says how
-    many. Original rows come first and unchanged.
+    The samples are the estimator's ``sample(kind="boundary")``, drawn by the
+    rule it trains its ``D+`` with: with the default
+    ``boundary_sampling="anchored"``, real rows of the class moved in latent
+    space towards the nearest rows of another class, kept where the
+    probability of the class (as ``predict_proba(class_prior="balanced")``
+    gives it) lies in ``boundary_window`` and a real row of the class is
+    among the nearest neighbours; with ``"paper"``, the paper's draws from
+    ``N(0, I)``. When too few pass, the candidates nearest to the rule make
+    up the rest and a :class:`~skdvaan.exceptions.BoundarySamplingWarning`
+    says how many. Original rows come first and unchanged.
 
     A pandas DataFrame (or NumPy object array) may mix float, int, bool,
     ``category``, object and string columns with missing cells (see the
