@@ -1206,10 +1206,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def _prior_shift(self):
         prior = self.class_prior
         if isinstance(prior, str):
-            if prior == "fit":
-                prior = self.class_prior_
-            else:
-                prior = np.full(len(self.classes_), 1.0 / len(self.classes_))
+            if prior == "balanced":
+                return _calibration.balanced_shift(self.training_prior_)
+            prior = self.class_prior_
         else:
             self._check_class_prior(len(self.classes_))
             prior = np.asarray(prior, dtype=np.float64)
