@@ -355,9 +355,7 @@ def summarise(records, n_splits):
         rows.append(
             {
                 "dataset": "TOTAL win/tie/loss",
-                "DVAAN+HGB": "/".join(
-                    str(verdicts.count(v)) for v in ("win", "tie", "loss")
-                ),
+                "DVAAN+HGB": "/".join(str(verdicts.count(v)) for v in _common.VERDICTS),
             }
         )
     return rows

@@ -185,7 +185,7 @@ def summarise(records, n_splits, reference="MLP+ROS", prefix="DVAAN"):
                 "dataset": "TOTAL win/tie/loss",
                 "method": f"{method} ({label})",
                 f"{label} vs {reference}": "/".join(
-                    str(verdicts.count(v)) for v in ("win", "tie", "loss")
+                    str(verdicts.count(v)) for v in _common.VERDICTS
                 ),
             }
         )

@@ -46,7 +46,6 @@ def load(path):
             {
                 **r,
                 "dataset": f"{r['dataset']} / {r['classifier']}",
-                "n_minority": None,
                 "method": r["sampler"],
             }
             for r in run["records"]["cv"]
@@ -70,37 +69,39 @@ def check_same_splits(kind, new, old):
             )
 
 
-def tabular_rows(new, old, metric):
+# Record fields that name what was scored (a data set's folds, an image cell).
+KEY_FIELDS = {
+    "bench_tabular": ("dataset", "n", "n_minority"),
+    "bench_sampler": ("dataset", "n"),  # dataset: "<data set> / <classifier>"
+    "bench_images": ("task", "ratio", "seed"),
+}
+
+
+def scores(run, kind, metric):
+    """``(*KEY_FIELDS[kind], method) -> score`` (fold list or one number)."""
+    fields = KEY_FIELDS[kind]
+    return {
+        tuple(r[f] for f in fields) + (r["method"],): r[metric] for r in run["records"]
+    }
+
+
+def fold_rows(new, old, kind, metric):
     """Per data set and method pair: Δ and corrected p over the folds."""
     n_splits = new["args"]["folds"] if not new["args"].get("quick") else 3
-
-    def by_key(run):
-        return {
-            (r["dataset"], r["n"], r["n_minority"], r["method"]): r[metric]
-            for r in run["records"]
-        }
-
-    a, b = by_key(new), by_key(old)
+    a, b = scores(new, kind, metric), scores(old, kind, metric)
     rows = []
-    for (dataset, n, n_min, m_new), s_new in a.items():
-        for (d2, n2, k2, m_old), s_old in b.items():
-            if (d2, n2, k2) != (dataset, n, n_min) or len(s_new) != len(s_old):
+    for (*data, m_new), s_new in a.items():
+        for (*data_old, m_old), s_old in b.items():
+            if data_old != data or len(s_new) != len(s_old):
                 continue
             mean, p = _common.corrected_ttest(np.subtract(s_new, s_old), 1 / n_splits)
-            rows.append((dataset, m_new, m_old, mean, p))
+            rows.append((data[0], m_new, m_old, mean, p))
     return rows
 
 
-def image_rows(new, old, metric):
+def image_rows(new, old, kind, metric):
     """Per task and method pair: Δ and paired-t p over the (ratio, seed) cells."""
-
-    def by_key(run):
-        return {
-            (r["task"], r["ratio"], r["seed"], r["method"]): r[metric]
-            for r in run["records"]
-        }
-
-    a, b = by_key(new), by_key(old)
+    a, b = scores(new, kind, metric), scores(old, kind, metric)
     rows = []
     tasks = dict.fromkeys(k[0] for k in a)
     for task in tasks:
@@ -161,11 +162,11 @@ def main():
     if kind != kind_old:
         raise SystemExit(f"{args.new} is {kind}, {args.old} is {kind_old}")
     check_same_splits(kind, new, old)
-    rows_of = image_rows if kind == "bench_images" else tabular_rows
+    rows_of = image_rows if kind == "bench_images" else fold_rows
     for run, keep in ((new, args.new_methods), (old, args.old_methods)):
         if keep:
             run["records"] = [r for r in run["records"] if r["method"] in keep]
-    rows = {m: rows_of(new, old, m) for m in ("roc_auc", "pr_auc")}
+    rows = {m: rows_of(new, old, kind, m) for m in ("roc_auc", "pr_auc")}
     if not any(rows.values()):
         raise SystemExit("The runs share no data set.")
     notes = [
