@@ -327,16 +327,18 @@ def sample_anchored(
     selection="window",
     logit_shift=None,
     temperature=1.0,
+    t_max=T_MAX,
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
     ``reference_x`` (scaled) and ``reference_y`` are real rows of every class.
     For each candidate: pick a real row ``x_i`` of class ``k`` that is not
     isolated among other classes (:func:`_isolated`), draw ``z_i``
-    from its posterior ``N(m_i, s_i^2)``, move it a share ``t ~ U(0, T_MAX)``
-    of the way to the code ``m_j`` of one of its :data:`N_TARGETS` nearest
-    real rows of another class (in latent space: the direction in which the
-    class boundary is nearest), and decode it with the anchor's residual kept:
+    from its posterior ``N(m_i, s_i^2)``, move it a share ``t ~ U(0, t_max)``
+    (by default :data:`T_MAX`) of the way to the code ``m_j`` of one of its
+    :data:`N_TARGETS` nearest real rows of another class (in latent space:
+    the direction in which the class boundary is nearest), and decode it
+    with the anchor's residual kept:
     ``x = x_i + G(z_i + t (m_j - z_i)) - G(m_i)``, clipped to the training
     range (``module.x_min``, ``module.x_max``). The residual ``x_i - G(m_i)``
     keeps the detail the decoder does not reproduce, so samples are as spread
@@ -399,7 +401,7 @@ def sample_anchored(
         i = torch.randint(anchors.shape[0], (b,), generator=generator, device=device)
         j = torch.randint(targets.shape[1], (b,), generator=generator, device=device)
         eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
-        t = T_MAX * torch.rand(b, 1, generator=generator, device=device)
+        t = t_max * torch.rand(b, 1, generator=generator, device=device)
         z = m_all[i] + sd_all[i] * eps
         z = z + t * (m_other[targets[i, j]] - z)
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]

@@ -1,6 +1,7 @@
 """DVAANSampler: the paper's boundary samples as an imbalanced-learn over-sampler."""
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from . import _base, _payload
@@ -68,6 +70,16 @@ class DVAANSampler(BaseOverSampler):
         estimator also takes ``boundary_selection="window"``: the samples in
         the window as they come, not the least sure of them. See the user
         guide.
+    max_move : float, default=0.5
+        How far the anchored samples move towards the other class: each
+        code a share ``t ~ U(0, max_move)`` of the way from a real sample's
+        code to that of a nearby row of another class (the estimator's
+        ``sample(max_move=...)``; ``D+`` in training keeps moves of up to
+        1). Half way measured better in front of other classifiers than the
+        whole way (``benchmarks/bench_sampler_move.py``: ROC AUC +0.0008 and
+        PR AUC +0.005 in front of LogisticRegression, one win and no loss
+        over five tables; level in front of HistGradientBoosting). ``0``
+        keeps only the posterior's noise around each real row.
     verbose : bool, default=False
         Show the estimator's training progress bar (on stderr), as
         ``estimator=DVAANClassifier(verbose=True)`` would.
@@ -111,6 +123,7 @@ class DVAANSampler(BaseOverSampler):
         **BaseOverSampler._parameter_constraints,
         "estimator": [DVAANClassifier, None],
         "boundary_window": ["array-like", None],
+        "max_move": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
     }
 
@@ -121,12 +134,14 @@ class DVAANSampler(BaseOverSampler):
         estimator=None,
         random_state=None,
         boundary_window=(0.5, 1.0),
+        max_move=0.5,
         verbose=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.estimator = estimator
         self.random_state = random_state
         self.boundary_window = boundary_window
+        self.max_move = max_move
         self.verbose = verbose
 
     def _check_X_y(self, X, y, accept_sparse=None):
@@ -177,6 +192,7 @@ class DVAANSampler(BaseOverSampler):
             Xk, yk = est.sample(
                 n,
                 target_class=label,
+                max_move=self.max_move,
                 random_state=rng.randint(np.iinfo(np.int32).max),
             )
             X_new.append(Xk if mixed else Xk.astype(X.dtype))

@@ -256,6 +256,63 @@ def test_window_is_read_with_the_given_logit_shift(fitted):
     assert none.shape[0] == 0
 
 
+def test_t_max_scales_the_move_of_every_candidate(fitted):
+    module = fitted.module_
+    codes = []  # the decoder's inputs: the anchors' means, then the candidates
+    hook = module.decoder.register_forward_hook(
+        lambda mod, inputs, out: codes.append(inputs[0].detach().clone())
+    )
+    moved = {}
+    try:
+        for t_max in (0.0, 0.5, 1.0):
+            codes.clear()
+            sample_anchored(
+                module,
+                1,
+                50,
+                generator=torch.Generator().manual_seed(0),
+                reference_x=module.anchor_x,
+                reference_y=module.anchor_y,
+                window=(0.0, 1.0),
+                max_candidates=50,
+                t_max=t_max,
+            )
+            moved[t_max] = codes[-1]
+    finally:
+        hook.remove()
+    # Same anchors, noise, targets and t ~ U(0, 1): the move is t_max * t of
+    # the way, so from the unmoved codes it is exactly twice as long at 1.
+    half = (moved[0.5] - moved[0.0]).norm(dim=1)
+    whole = (moved[1.0] - moved[0.0]).norm(dim=1)
+    assert float(half.max()) > 0.0
+    torch.testing.assert_close(whole, 2.0 * half, rtol=1e-4, atol=1e-5)
+
+
+def test_max_move_reaches_the_rule_and_the_sampler_halves_it(fitted, data, monkeypatch):
+    X, y = data
+    seen = []
+    real = classifier_module.sample_anchored
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["t_max"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classifier_module, "sample_anchored", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted.sample(5, random_state=0)
+        fitted.sample(5, max_move=0.25, random_state=0)
+        est = tiny(max_iter=2, augmentation_ratio=0.0)
+        DVAANSampler(estimator=est, random_state=0).fit_resample(X, y)
+        DVAANSampler(estimator=est, max_move=0.0, random_state=0).fit_resample(X, y)
+    assert seen == [1.0, 0.25, 0.5, 0.0]  # sample() as D+; the sampler half way
+    for bad in (-0.1, float("nan"), float("inf"), "half", True):
+        with pytest.raises(ValueError, match="max_move"):
+            fitted.sample(5, max_move=bad)
+    with pytest.raises(ValueError, match="max_move"):
+        DVAANSampler(estimator=est, max_move=-1.0).fit_resample(X, y)
+
+
 def test_balanced_shift_undoes_the_training_prior():
     prior = training_prior([300, 100], np.array([2 / 3, 2.0]), [0, 100], 0.5)
     np.testing.assert_allclose(prior, [1 / 3, 2 / 3])
