@@ -27,7 +27,7 @@ from .exceptions import BoundarySamplingWarning
 # The anchored rule moves a real sample's code a share t ~ U(0, T_MAX) of the
 # way to a nearby code of another class: at most onto that code. (1.5, past
 # it, was measured and not kept: see the benchmarks page.)
-T_MAX = 0.5
+T_MAX = 1.0
 N_TARGETS = 5  # nearest codes of other classes to move towards
 N_NEIGHBOURS = 5  # a candidate needs one real row of its class among these
 # A candidate this close to its anchor (in scaled units) would be a copy.
