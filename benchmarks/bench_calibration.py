@@ -5,6 +5,9 @@ out-of-fold probabilities from stratified 5-fold CV for
 
 * ``DVAAN``: ``DVAANClassifier(random_state=seed)``, whose ``predict_proba``
   reports the class prior seen in fit (prior shift + validation temperature);
+* ``DVAAN T=1``: the same models without the validation temperature (the
+  prior shift alone; ``temperature_`` is 1 anyway below 1,000 rows, where
+  there is no validation split);
 * ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, what
   ``predict_proba`` reported before calibration;
 * ``DVAAN + CalibratedClassifierCV``: scikit-learn's sigmoid calibration
@@ -37,7 +40,7 @@ from skdvaan import DVAANClassifier
 
 def oof_probabilities(X, y, seed, with_cccv):
     """Out-of-fold minority probabilities of every method, as a dict."""
-    out = {"DVAAN": [], "DVAAN balanced": [], "HGB": []}
+    out = {"DVAAN": [], "DVAAN T=1": [], "DVAAN balanced": [], "HGB": []}
     if with_cccv:
         out["DVAAN + CalibratedClassifierCV"] = []
     idx = []
@@ -48,6 +51,10 @@ def oof_probabilities(X, y, seed, with_cccv):
             warnings.simplefilter("ignore")
             dv = DVAANClassifier(random_state=seed).fit(X[tr], y[tr])
             out["DVAAN"].append(dv.predict_proba(X[te])[:, 1])
+            temperature = dv.temperature_
+            dv.temperature_ = 1.0  # what the validation temperature buys
+            out["DVAAN T=1"].append(dv.predict_proba(X[te])[:, 1])
+            dv.temperature_ = temperature
             dv.set_params(class_prior="balanced")
             out["DVAAN balanced"].append(dv.predict_proba(X[te])[:, 1])
             hgb = HistGradientBoostingClassifier(random_state=seed).fit(X[tr], y[tr])
@@ -131,6 +138,8 @@ def _plot(curves, args):
     for ax, (name, (y, probs)) in zip(axes[0], curves.items()):
         ax.plot([0, 1], [0, 1], color="0.7", lw=1, ls="--")
         for method, p in probs.items():
+            if method == "DVAAN T=1":  # in the table; the figure stays readable
+                continue
             frac, mean = calibration_curve(y, p, n_bins=8, strategy="quantile")
             ax.plot(mean, frac, marker="o", ms=3, lw=1.2, label=method)
         ax.set_title(name, fontsize=9)
