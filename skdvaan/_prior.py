@@ -402,10 +402,8 @@ def sample_anchored(
         j = torch.randint(targets.shape[1], (b,), generator=generator, device=device)
         eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
         t = t_max * torch.rand(b, 1, generator=generator, device=device)
-        # The posterior's noise rides along the move, unshrunk: moving the
-        # noisy code z_i instead let every move of one anchor towards one
-        # target end on the same point.
-        z = m_all[i] + t * (m_other[targets[i, j]] - m_all[i]) + sd_all[i] * eps
+        z = m_all[i] + sd_all[i] * eps
+        z = z + t * (m_other[targets[i, j]] - z)
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
         x = clip_to_range(module, x)
         logits = module.discriminator(x)[0]
