@@ -2,10 +2,12 @@
 
 Issue 9, item 1. On every offline tabular task of ``_common.tabular_datasets``
 and several seeds: a stratified 80/20 split, features standardised on the
-training part, ``DVAANSampler(boundary_window=None, random_state=seed)`` (its
-model with the classifier's defaults, or the ``--params`` given; pass
-``--sampler-params '{"boundary_window": [0.5, 1.0]}'`` for the sampler's own
-default, which also sets the window selection) fitted on it, and its
+training part, ``DVAANSampler(boundary_window=None, max_move=1.0,
+random_state=seed)`` (its model with the classifier's defaults, or the
+``--params`` given, and the rule the model's ``D+`` and ``sample()`` use;
+pass ``--sampler-params '{"boundary_window": [0.5, 1.0]}'`` for the
+sampler's own defaults, which also set the window selection) fitted on it,
+and its
 generated minority rows compared with the real minority rows of the training
 part (all in standardised units):
 
@@ -115,18 +117,24 @@ def run(args):
     machine = _common.machine_info()
     params = json.loads(args.params) if args.params else {}
     sampler_params = json.loads(args.sampler_params) if args.sampler_params else {}
-    if "boundary_window" in sampler_params:
+    if sampler_params.get("boundary_window") is not None:
         sampler_params["boundary_window"] = tuple(sampler_params["boundary_window"])
+    # Without --sampler-params: the model's own rule, as its D+ and sample()
+    # draw (its window, moves of up to the whole way), not the sampler's
+    # wider window and half moves. With them, the sampler's own defaults
+    # fill in the rest, except that the window stays the model's unless set.
+    sampler_params = {
+        "boundary_window": None,
+        **({} if sampler_params else {"max_move": 1.0}),
+        **sampler_params,
+    }
     records, rows = [], []
     for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
         n = len(y_tr)
         t = _common.Timer()
-        # boundary_window=None: the model's own window (the classifier's D+
-        # rule unless --params sets one), not the sampler's wider default,
-        # unless --sampler-params says what the sampler itself is given.
         sampler = DVAANSampler(
             estimator=DVAANClassifier(**params),
-            **{"boundary_window": None, **sampler_params},
+            **sampler_params,
             random_state=seed,
         )
         with warnings.catch_warnings():
@@ -191,7 +199,7 @@ def run(args):
             + "; ".join(f"{k} {v}" for k, v in TARGETS.items())
             + ".",
             f"DVAANClassifier parameters: {params or 'defaults'}; DVAANSampler "
-            f"parameters: {sampler_params or {'boundary_window': None}}.",
+            f"parameters: {sampler_params}.",
         ],
     )
 

@@ -176,6 +176,11 @@ def run(args):
         _run_seed(
             args, seed, device, ratios, max_train, max_test, rows, records, skipped
         )
+    if not records:  # every task skipped: no results file of empty tables
+        raise SystemExit(
+            "bench_images: no task could run, so no results were written.\n"
+            + "\n".join(dict.fromkeys(skipped))
+        )
     train_note = "complete" if max_train is None else f"at most {max_train} images"
     test_note = "complete" if max_test is None else f"subsampled to {max_test}"
     seeds = args.seeds or [args.seed]
