@@ -33,6 +33,7 @@ keep a CPU run in reach; ``--full`` uses every training image (a GPU job).
 import copy
 import json
 import math
+from pathlib import Path
 
 import _common
 import numpy as np
@@ -213,6 +214,51 @@ def run(args):
     )
 
 
+# What must agree for runs to be summarised together: the protocol.
+_PROTOCOL = ("quick", "threads", "device", "epochs", "max_train", "full", "ratios")
+
+
+def merge(args):
+    """One summary over several runs of one protocol with disjoint seeds."""
+    timer = _common.Timer()
+    runs = [json.loads(Path(p).read_text()) for p in args.merge]
+    first = runs[0]["args"]
+    for path, run_ in zip(args.merge, runs):
+        differ = [k for k in _PROTOCOL if run_["args"].get(k) != first.get(k)]
+        if differ:
+            raise SystemExit(f"{path.name} ran another protocol: {differ} differ.")
+    seeds = [r["seed"] for run_ in runs for r in run_["records"]]
+    cells = [
+        (r["seed"], r["ratio"], r["method"]) for run_ in runs for r in run_["records"]
+    ]
+    if len(set(cells)) != len(cells):
+        raise SystemExit("the runs share a (seed, ratio, method) cell: seeds overlap.")
+    records = [r for run_ in runs for r in run_["records"]]
+    sources = ", ".join(
+        f"`{Path(p).name}` (seeds {sorted({r['seed'] for r in run_['records']})})"
+        for p, run_ in zip(args.merge, runs)
+    )
+    _common.write_results(
+        args.name,
+        args,
+        tables=[
+            (
+                "Mean test ROC AUC over seeds, and DVAAN's paired differences "
+                "(paired t-test over seeds and ratios, per task)",
+                _common.markdown_table(summarise(records)),
+            )
+        ],
+        records=records,
+        machine=runs[-1]["machine"],
+        wall_time=timer(),
+        notes=[
+            f"Merged, not run: {sources}, {len(set(seeds))} seeds in all; "
+            "the machine line is the last run's. The runs' own files hold "
+            "each cell's scores and times.",
+        ],
+    )
+
+
 def summarise(records):
     """Per task: mean AUC per method and DVAAN's paired differences."""
     from scipy import stats
@@ -346,7 +392,17 @@ def main():
         "--dvaan-variants",
         help="JSON list of DVAANClassifier parameter dicts, one more method each",
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        help="instead of running: summarise these results files of one protocol "
+        "and disjoint seeds together (e.g. seeds 0-2 and a later run of 3-4)",
+    )
     args = parser.parse_args()
+    if args.merge:
+        merge(args)
+        return
     args.variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
     if args.quick:
         args.max_train = min(args.max_train, 400)
