@@ -171,6 +171,10 @@ class DVAANSampler(BaseOverSampler):
         # fit_resample skips nested validation; the estimator's constraints
         # must still hold before it trains.
         est._validate_params()
+        if not np.isfinite(self.max_move):  # the Interval lets inf through
+            raise ValueError(
+                f"max_move must be a finite non-negative number, got {self.max_move!r}."
+            )
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         if self.verbose:

@@ -309,8 +309,9 @@ def test_max_move_reaches_the_rule_and_the_sampler_halves_it(fitted, data, monke
     for bad in (-0.1, float("nan"), float("inf"), "half", True):
         with pytest.raises(ValueError, match="max_move"):
             fitted.sample(5, max_move=bad)
-    with pytest.raises(ValueError, match="max_move"):
-        DVAANSampler(estimator=est, max_move=-1.0).fit_resample(X, y)
+    for bad in (-1.0, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="max_move"):
+            DVAANSampler(estimator=est, max_move=bad).fit_resample(X, y)
 
 
 def test_balanced_shift_undoes_the_training_prior():
