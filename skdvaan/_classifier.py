@@ -51,6 +51,18 @@ AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 MAX_ANCHORS_PER_CLASS = 2000
 
 
+def check_max_move(max_move):
+    """Refuse a ``max_move`` that is not a finite non-negative number."""
+    if (
+        not isinstance(max_move, Real)
+        or isinstance(max_move, bool)
+        or not 0.0 <= max_move < np.inf
+    ):
+        raise ValueError(
+            f"max_move must be a finite non-negative number, got {max_move!r}."
+        )
+
+
 def _softmax(logits):
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -1369,14 +1381,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
         if kind not in ("boundary", "core"):
             raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
-        if (
-            not isinstance(max_move, Real)
-            or isinstance(max_move, bool)
-            or not 0.0 <= max_move < np.inf
-        ):
-            raise ValueError(
-                f"max_move must be a finite non-negative number, got {max_move!r}."
-            )
+        check_max_move(max_move)
         if target_class is None:
             k = int(np.argmin(self.class_counts_))
         else:

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 from . import _base, _payload
-from ._classifier import DVAANClassifier
+from ._classifier import DVAANClassifier, check_max_move
 from ._persistence import load_estimator, register, save_estimator
 from ._tabular import needs_encoder
 
@@ -171,10 +171,7 @@ class DVAANSampler(BaseOverSampler):
         # fit_resample skips nested validation; the estimator's constraints
         # must still hold before it trains.
         est._validate_params()
-        if not np.isfinite(self.max_move):  # the Interval lets inf through
-            raise ValueError(
-                f"max_move must be a finite non-negative number, got {self.max_move!r}."
-            )
+        check_max_move(self.max_move)  # the Interval lets inf through
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         if self.verbose:
