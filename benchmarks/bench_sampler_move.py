@@ -17,7 +17,8 @@ with each ``T_MAX``; the ``T_MAX = 1`` row is checked to reproduce
 default: the ``T_MAX=0.5`` rows are today's ``DVAANSampler()``. SMOTE is
 fitted on the same folds. Repeated stratified CV (5-fold x 2), the folds
 and standardisation of ``bench_sampler.py``; paired differences against the
-default with the corrected resampled t-test.
+whole move (the sampler's default before this run) with the corrected
+resampled t-test.
 
     python benchmarks/bench_sampler_move.py --quick
     python benchmarks/bench_sampler_move.py
@@ -25,7 +26,7 @@ default with the corrected resampled t-test.
 
 import _common
 import numpy as np
-from bench_sampler import classifiers
+from bench_sampler import classifiers, mean_ranks
 from imblearn.over_sampling import SMOTE
 from sklearn.base import clone
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -96,7 +97,7 @@ def cv_move(args, n_splits, n_repeats):
             records.append(
                 {
                     "dataset": name,
-                    "method": label,
+                    "sampler": label,
                     "classifier": c_name,
                     "roc_auc": rec["roc"],
                     "pr_auc": rec["pr"],
@@ -106,63 +107,59 @@ def cv_move(args, n_splits, n_repeats):
 
 
 def tables(records, methods, test_fraction):
-    """Scores, then each method minus the default (T_MAX=1), paired on folds."""
-    score_rows, diff_rows = [], []
-    ranks = {}
-    by = {(r["dataset"], r["method"], r["classifier"]): r for r in records}
+    """Scores, then each method minus the whole move (T_MAX=1), paired on folds."""
+    by = {(r["dataset"], r["sampler"], r["classifier"]): r for r in records}
     datasets = list(dict.fromkeys(r["dataset"] for r in records))
     clfs = list(dict.fromkeys(r["classifier"] for r in records))
+    score_rows = [
+        {
+            "dataset": name,
+            "classifier": clf,
+            "samples": m,
+            "ROC AUC": _common.fmt_mean_std(by[(name, m, clf)]["roc_auc"]),
+            "PR AUC": _common.fmt_mean_std(by[(name, m, clf)]["pr_auc"]),
+        }
+        for clf in clfs
+        for name in datasets
+        for m in methods
+    ]
+    # (mean, p) of every paired difference, computed once for both tables.
+    paired = {
+        (clf, m, key, name): _common.corrected_ttest(
+            np.subtract(by[(name, m, clf)][key], by[(name, "T_MAX=1", clf)][key]),
+            test_fraction,
+        )
+        for clf in clfs
+        for m in methods[1:]
+        for key in ("roc_auc", "pr_auc")
+        for name in datasets
+    }
+    diff_rows = []
     for clf in clfs:
-        for name in datasets:
-            for m in methods:
-                r = by[(name, m, clf)]
-                score_rows.append(
-                    {
-                        "dataset": name,
-                        "classifier": clf,
-                        "samples": m,
-                        "ROC AUC": _common.fmt_mean_std(r["roc_auc"]),
-                        "PR AUC": _common.fmt_mean_std(r["pr_auc"]),
-                    }
-                )
-            from scipy.stats import rankdata
-
-            rk = rankdata([-np.mean(by[(name, m, clf)]["roc_auc"]) for m in methods])
-            for m, v in zip(methods, rk):
-                ranks.setdefault((clf, m), []).append(v)
         for m in methods[1:]:
             row = {"classifier": clf, "samples": m}
             for metric, key in (("ROC", "roc_auc"), ("PR", "pr_auc")):
+                tests = [paired[(clf, m, key, name)] for name in datasets]
                 verdicts = dict.fromkeys(_common.VERDICTS, 0)
-                means = []
-                for name in datasets:
-                    d = np.subtract(
-                        by[(name, m, clf)][key], by[(name, "T_MAX=1", clf)][key]
-                    )
-                    mean, p = _common.corrected_ttest(d, test_fraction)
-                    means.append(mean)
+                for mean, p in tests:
                     verdicts[_common.verdict(mean, p)] += 1
-                row[f"mean {metric} AUC diff"] = f"{np.mean(means):+.4f}"
+                row[f"mean {metric} AUC diff"] = (
+                    f"{np.mean([t[0] for t in tests]):+.4f}"
+                )
                 row[f"{metric} win/tie/loss"] = "/".join(
                     str(verdicts[v]) for v in _common.VERDICTS
                 )
             diff_rows.append(row)
-    rank_rows = [
-        {"classifier": clf} | {m: f"{np.mean(ranks[(clf, m)]):.2f}" for m in methods}
+    per_rows = [
+        {"classifier": clf, "dataset": name}
+        | {
+            m: "{:+.4f} (p={:.2f})".format(*paired[(clf, m, "roc_auc", name)])
+            for m in methods[1:]
+        }
         for clf in clfs
+        for name in datasets
     ]
-    per_rows = []
-    for clf in clfs:
-        for name in datasets:
-            row = {"classifier": clf, "dataset": name}
-            for m in methods[1:]:
-                d = np.subtract(
-                    by[(name, m, clf)]["roc_auc"], by[(name, "T_MAX=1", clf)]["roc_auc"]
-                )
-                mean, p = _common.corrected_ttest(d, test_fraction)
-                row[m] = f"{mean:+.4f} (p={p:.2f})"
-            per_rows.append(row)
-    return score_rows, diff_rows, rank_rows, per_rows
+    return score_rows, diff_rows, mean_ranks(records), per_rows
 
 
 def run(args):
@@ -185,13 +182,13 @@ def run(args):
                 _common.markdown_table(ranks),
             ),
             (
-                "Against the default (T_MAX=1), paired on folds: mean over data "
-                "sets of the mean difference, and per-set verdicts (corrected "
-                "resampled t-test, p < 0.05)",
+                "Against the whole move (T_MAX=1, the default before), paired on "
+                "folds: mean over data sets of the mean difference, and per-set "
+                "verdicts (corrected resampled t-test, p < 0.05)",
                 _common.markdown_table(diffs),
             ),
             (
-                "ROC AUC difference against the default per data set",
+                "ROC AUC difference against the whole move per data set",
                 _common.markdown_table(per),
             ),
         ],
@@ -201,9 +198,10 @@ def run(args):
         notes=[
             "`T_MAX=t`: the fold's fitted DVAANSampler, its samples redrawn with "
             "moves of a share U(0, t) of the way to a nearby code of another "
-            "class (`T_MAX=1` is the default and reproduces `fit_resample`; "
-            "`T_MAX=0`: posterior noise around the anchor, no move). Same seeds, "
-            "same fitted model, so the differences are the move's alone.",
+            "class (`T_MAX=1`, the whole move, reproduces `fit_resample` with "
+            "`max_move=1`; `T_MAX=0.5` is today's `DVAANSampler()`; `T_MAX=0`: "
+            "posterior noise around the anchor, no move). Same seeds, same "
+            "fitted model, so the differences are the move's alone.",
         ],
     )
 
