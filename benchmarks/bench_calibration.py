@@ -23,6 +23,11 @@ loss and ROC AUC. A reliability diagram per data set goes to
 
     python benchmarks/bench_calibration.py --quick
     python benchmarks/bench_calibration.py
+    python benchmarks/bench_calibration.py --quick --seeds 0 1 2 --no-cccv
+
+With several ``--seeds`` (each one draws its own subsamples and
+make_classification set, folds and models) a second table gives each
+method's mean over the seeds; the figure shows the first seed.
 """
 
 import warnings
@@ -79,44 +84,31 @@ def _reorder(p, order):
 def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()
-    data = _common.tabular_datasets(args.seed, quick=args.quick)
-    if args.datasets:
-        data = [d for d in data if any(s in d[0] for s in args.datasets)]
+    seeds = args.seeds if args.seeds else [args.seed]
     records, rows, curves = [], [], {}
-    for name, X, y in data:
-        probs = oof_probabilities(X, y, args.seed, with_cccv=len(y) < 2000)
-        brier_ref = brier_score_loss(y, probs["HGB"])
-        curves[name] = (y, probs)
-        for method, p in probs.items():
-            rec = {
-                "dataset": name,
-                "method": method,
-                "base_rate": float(y.mean()),
-                "mean_p_over_base": float(p.mean() / y.mean()),
-                "brier": float(brier_score_loss(y, p)),
-                "brier_over_hgb": float(brier_score_loss(y, p) / brier_ref),
-                "log_loss": float(log_loss(y, np.clip(p, 1e-12, 1 - 1e-12))),
-                "roc_auc": float(roc_auc_score(y, p)),
-            }
-            records.append(rec)
-            rows.append(
-                {
-                    "dataset": name,
-                    "method": method,
-                    "base rate": f"{rec['base_rate']:.3f}",
-                    "mean p / base": f"{rec['mean_p_over_base']:.2f}",
-                    "Brier": f"{rec['brier']:.4f}",
-                    "Brier / HGB": f"{rec['brier_over_hgb']:.2f}",
-                    "log loss": f"{rec['log_loss']:.3f}",
-                    "ROC AUC": f"{rec['roc_auc']:.3f}",
-                }
+    for seed in seeds:
+        data = _common.tabular_datasets(seed, quick=args.quick)
+        if args.datasets:
+            data = [d for d in data if any(s in d[0] for s in args.datasets)]
+        for name, X, y in data:
+            with_cccv = not args.no_cccv and len(y) < 2000
+            probs = oof_probabilities(X, y, seed, with_cccv=with_cccv)
+            if seed == seeds[0]:
+                curves[name] = (y, probs)
+            _score(name, seed, y, probs, records, rows, several=len(seeds) > 1)
+    tables = [("Out-of-fold probabilities, 5-fold CV", _common.markdown_table(rows))]
+    if len(seeds) > 1:
+        tables.append(
+            (
+                f"Mean over seeds {', '.join(map(str, seeds))}",
+                _common.markdown_table(_seed_means(records)),
             )
-            print(rows[-1], flush=True)
+        )
     _plot(curves, args)
     _common.write_results(
         args.name,
         args,
-        tables=[("Out-of-fold probabilities, 5-fold CV", _common.markdown_table(rows))],
+        tables=tables,
         records=records,
         machine=machine,
         wall_time=timer(),
@@ -125,6 +117,63 @@ def run(args):
             "at most 1.2 for `DVAAN` (the default predict_proba).",
         ],
     )
+
+
+def _score(name, seed, y, probs, records, rows, *, several):
+    """One record and one table row per method of one data set and seed."""
+    brier_ref = brier_score_loss(y, probs["HGB"])
+    for method, p in probs.items():
+        rec = {
+            "dataset": name,
+            "seed": seed,
+            "method": method,
+            "base_rate": float(y.mean()),
+            "mean_p_over_base": float(p.mean() / y.mean()),
+            "brier": float(brier_score_loss(y, p)),
+            "brier_over_hgb": float(brier_score_loss(y, p) / brier_ref),
+            "log_loss": float(log_loss(y, np.clip(p, 1e-12, 1 - 1e-12))),
+            "roc_auc": float(roc_auc_score(y, p)),
+        }
+        records.append(rec)
+        rows.append(
+            {
+                "dataset": name,
+                **({"seed": seed} if several else {}),
+                "method": method,
+                "base rate": f"{rec['base_rate']:.3f}",
+                "mean p / base": f"{rec['mean_p_over_base']:.2f}",
+                "Brier": f"{rec['brier']:.4f}",
+                "Brier / HGB": f"{rec['brier_over_hgb']:.2f}",
+                "log loss": f"{rec['log_loss']:.3f}",
+                "ROC AUC": f"{rec['roc_auc']:.3f}",
+            }
+        )
+        print(rows[-1], flush=True)
+
+
+def _seed_means(records):
+    """Each data set and method's mean over the seeds, as table rows."""
+    groups = {}
+    for r in records:
+        groups.setdefault((r["dataset"], r["method"]), []).append(r)
+    rows = []
+    for (name, method), rs in groups.items():
+        rows.append(
+            {
+                "dataset": name,
+                "method": method,
+                "seeds": len(rs),
+                "mean p / base": f"{np.mean([r['mean_p_over_base'] for r in rs]):.2f}"
+                f" ({min(r['mean_p_over_base'] for r in rs):.2f}"
+                f"-{max(r['mean_p_over_base'] for r in rs):.2f})",
+                "Brier / HGB": f"{np.mean([r['brier_over_hgb'] for r in rs]):.2f}"
+                f" ({min(r['brier_over_hgb'] for r in rs):.2f}"
+                f"-{max(r['brier_over_hgb'] for r in rs):.2f})",
+                "log loss": f"{np.mean([r['log_loss'] for r in rs]):.3f}",
+                "ROC AUC": f"{np.mean([r['roc_auc'] for r in rs]):.3f}",
+            }
+        )
+    return rows
 
 
 def _plot(curves, args):
@@ -156,6 +205,12 @@ def _plot(curves, args):
 def main():
     parser = _common.make_parser(__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*")
+    parser.add_argument(
+        "--seeds", nargs="*", type=int, help="several seeds (default: --seed alone)"
+    )
+    parser.add_argument(
+        "--no-cccv", action="store_true", help="skip CalibratedClassifierCV (faster)"
+    )
     parser.add_argument("--name", default="bench_calibration")
     args = parser.parse_args()
     _common.limit_threads(args.threads)
