@@ -70,19 +70,17 @@ def calibrated_log_proba(logits, temperature, shift):
     return log_softmax(np.asarray(logits) / temperature + shift, axis=1)
 
 
-def fit_temperature(logits, y, shift, sample_weight=None):
+def fit_temperature(logits, y, shift):
     """Temperature minimising the log loss of ``softmax(logits / T + shift)``.
 
-    ``y`` holds class indices; ``sample_weight`` weights each row's loss.
-    Searched over ``log T`` in :data:`TEMPERATURE_BOUNDS`.
+    ``y`` holds class indices. Searched over ``log T`` in
+    :data:`TEMPERATURE_BOUNDS`.
     """
     logits = np.asarray(logits, dtype=np.float64)
     rows = np.arange(len(y))
-    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-    w = w / w.sum()
 
     def nll(log_t):
-        return -(w * calibrated_log_proba(logits, np.exp(log_t), shift)[rows, y]).sum()
+        return -calibrated_log_proba(logits, np.exp(log_t), shift)[rows, y].mean()
 
     lo, hi = np.log(TEMPERATURE_BOUNDS)
     res = minimize_scalar(nll, bounds=(lo, hi), method="bounded")

@@ -933,13 +933,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             logits = predict_logits(self.module_, val[0], device=self.device_)
             if sync is not None:  # every shard's validation rows
                 logits, y_val = sync.rows(logits), sync.rows(y_val)
-            # Read in the balanced world, every class's rows weighing alike:
-            # the many easy rows of a large class do not set the temperature
-            # of the few hard ones of a small class.
-            n_val = np.bincount(y_val, minlength=len(counts)).astype(np.float64)
-            w = (n_val.sum() / np.maximum(n_val, 1.0))[y_val]
-            shift = _calibration.balanced_shift(self.training_prior_)
-            self.temperature_ = _calibration.fit_temperature(logits, y_val, shift, w)
+            shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
+            self.temperature_ = _calibration.fit_temperature(logits, y_val, shift)
 
     def _anchor_rows(self, y_idx, rng):
         """Rows kept in the model to anchor ``sample()``'s boundary samples on.
