@@ -9,7 +9,7 @@ network's over- or under-confidence: ``softmax(logits / T + log pi - log pi')``.
 """
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax
 
 # Temperatures outside this range mean the validation split is too small or
@@ -85,3 +85,38 @@ def fit_temperature(logits, y, shift):
     lo, hi = np.log(TEMPERATURE_BOUNDS)
     res = minimize_scalar(nll, bounds=(lo, hi), method="bounded")
     return float(np.exp(res.x))
+
+
+def fit_platt(logits, y, shift):
+    """Temperature and per-class logit bias of ``softmax(logits / T + shift + b)``.
+
+    Platt's (1999) method generalised to ``K`` classes: the log loss against
+    smoothed targets, ``1 - 1 / (n_k + 2)`` on a row's own class ``k`` and
+    the rest shared by the others, so that a few rows of a class cannot push
+    its probabilities to 0 or 1. The bias corrects calibration in the large
+    (the mean probability of each class), which a temperature alone cannot.
+    Returns ``(T, b)`` with ``b[0] = 0``.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    n, k = logits.shape
+    counts = np.bincount(y, minlength=k).astype(np.float64)
+    eps = 1.0 / (counts + 2.0)
+    target = np.repeat((eps[y] / max(k - 1, 1))[:, None], k, axis=1)
+    target[np.arange(n), y] = 1.0 - eps[y]
+
+    def nll(theta):
+        b = np.r_[0.0, theta[1:]]
+        return (
+            -(target * calibrated_log_proba(logits, np.exp(theta[0]), shift + b))
+            .sum(1)
+            .mean()
+        )
+
+    lo, hi = np.log(TEMPERATURE_BOUNDS)
+    res = minimize(
+        nll,
+        np.zeros(k),
+        method="L-BFGS-B",
+        bounds=[(lo, hi)] + [(None, None)] * (k - 1),
+    )
+    return float(np.exp(res.x[0])), np.r_[0.0, res.x[1:]]

@@ -934,7 +934,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             if sync is not None:  # every shard's validation rows
                 logits, y_val = sync.rows(logits), sync.rows(y_val)
             shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
-            self.temperature_ = _calibration.fit_temperature(logits, y_val, shift)
+            self.temperature_, bias = _calibration.fit_platt(logits, y_val, shift)
+            # The bias is the prior the network acts as if trained under.
+            prior = self.training_prior_ * np.exp(-bias)
+            self.training_prior_ = prior / prior.sum()
 
     def _anchor_rows(self, y_idx, rng):
         """Rows kept in the model to anchor ``sample()``'s boundary samples on.
