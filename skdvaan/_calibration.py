@@ -4,12 +4,14 @@ The discriminator is trained on class-weighted real samples plus ``D+``, so
 its softmax estimates ``P(y | x)`` in a world whose class prior ``pi'`` is
 those weights' (balanced, by default), not the data's ``pi``. Bayes' rule
 moves it back as a shift of the logits, ``log pi - log pi'`` (Saerens et al.,
-2002), and a temperature ``T`` fitted on the validation split corrects the
-network's over- or under-confidence: ``softmax(logits / T + log pi - log pi')``.
+2002): ``softmax(logits / T + log pi - log pi')``. On a validation split,
+Platt's method (:func:`fit_platt`) fits the temperature ``T`` (over- or
+under-confidence) and a per-class bias that corrects ``pi'`` to the prior
+the network acts as if trained under.
 """
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize
 from scipy.special import log_softmax
 
 # Temperatures outside this range mean the validation split is too small or
@@ -70,24 +72,7 @@ def calibrated_log_proba(logits, temperature, shift):
     return log_softmax(np.asarray(logits) / temperature + shift, axis=1)
 
 
-def fit_temperature(logits, y, shift):
-    """Temperature minimising the log loss of ``softmax(logits / T + shift)``.
-
-    ``y`` holds class indices. Searched over ``log T`` in
-    :data:`TEMPERATURE_BOUNDS`.
-    """
-    logits = np.asarray(logits, dtype=np.float64)
-    rows = np.arange(len(y))
-
-    def nll(log_t):
-        return -calibrated_log_proba(logits, np.exp(log_t), shift)[rows, y].mean()
-
-    lo, hi = np.log(TEMPERATURE_BOUNDS)
-    res = minimize_scalar(nll, bounds=(lo, hi), method="bounded")
-    return float(np.exp(res.x))
-
-
-def fit_platt(logits, y, shift):
+def fit_platt(logits, y, shift, sample_weight=None):
     """Temperature and per-class logit bias of ``softmax(logits / T + shift + b)``.
 
     Platt's (1999) method generalised to ``K`` classes: the log loss against
@@ -95,10 +80,13 @@ def fit_platt(logits, y, shift):
     the rest shared by the others, so that a few rows of a class cannot push
     its probabilities to 0 or 1. The bias corrects calibration in the large
     (the mean probability of each class), which a temperature alone cannot.
-    Returns ``(T, b)`` with ``b[0] = 0``.
+    ``sample_weight`` weights each row's loss (class costs that the
+    probabilities should keep). Returns ``(T, b)`` with ``b[0] = 0``.
     """
     logits = np.asarray(logits, dtype=np.float64)
     n, k = logits.shape
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    w = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / n)
     counts = np.bincount(y, minlength=k).astype(np.float64)
     eps = 1.0 / (counts + 2.0)
     target = np.repeat((eps[y] / max(k - 1, 1))[:, None], k, axis=1)
@@ -106,11 +94,8 @@ def fit_platt(logits, y, shift):
 
     def nll(theta):
         b = np.r_[0.0, theta[1:]]
-        return (
-            -(target * calibrated_log_proba(logits, np.exp(theta[0]), shift + b))
-            .sum(1)
-            .mean()
-        )
+        logp = calibrated_log_proba(logits, np.exp(theta[0]), shift + b)
+        return -(w * (target * logp).sum(1)).sum()
 
     lo, hi = np.log(TEMPERATURE_BOUNDS)
     res = minimize(

@@ -288,11 +288,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies seen in fit (the prior of ``class_prior="fit"``).
     training_prior_ : ndarray of shape (n_classes,)
-        The class prior implied by the training loss's class weights and
-        ``D+``; :meth:`predict_proba` shifts the logits from it.
+        The class prior the discriminator's logits assume; :meth:`predict_proba`
+        shifts them from it. The prior implied by the training loss's class
+        weights and ``D+``, corrected on the validation split by the bias of
+        Platt's method when early stopping holds one out.
     temperature_ : float
-        Temperature of the logits, fitted on the validation split by log
-        loss (1.0 without early stopping).
+        Temperature of the logits, fitted on the validation split together
+        with that bias by Platt's method (1.0 without early stopping).
     feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
         stay inside. ``None`` with ``encoder_``, which keeps the ranges.
@@ -918,7 +920,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return TrainConfig(**{**settings, **kw})
 
     def _calibrate(self, counts, class_weight, result, val, y_val, sync=None):
-        """Prior shift and temperature of the logits (see ``_calibration``)."""
+        """Prior shift, temperature and bias of the logits (see ``_calibration``)."""
         # "balanced" is a training device: its shift is undone, so that
         # probabilities are the data's. A dict states costs, which decisions
         # should keep: only D+'s share is undone then.
@@ -934,7 +936,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             if sync is not None:  # every shard's validation rows
                 logits, y_val = sync.rows(logits), sync.rows(y_val)
             shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
-            self.temperature_, bias = _calibration.fit_platt(logits, y_val, shift)
+            # Costs (a class_weight dict) weight the rows, so that the bias
+            # keeps the tilt they give the probabilities instead of undoing it.
+            costs = None
+            if class_weight is not None and not isinstance(class_weight, str):
+                costs = np.asarray(class_weight, dtype=np.float64)[y_val]
+            self.temperature_, bias = _calibration.fit_platt(
+                logits, y_val, shift, costs
+            )
             # The bias is the prior the network acts as if trained under.
             prior = self.training_prior_ * np.exp(-bias)
             self.training_prior_ = prior / prior.sum()

@@ -10,7 +10,12 @@ from sklearn.datasets import make_classification
 
 from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan import _classifier as classifier_module
-from skdvaan._calibration import balanced_shift, fit_temperature, training_prior
+from skdvaan._calibration import (
+    balanced_shift,
+    calibrated_log_proba,
+    fit_platt,
+    training_prior,
+)
 from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
 from skdvaan._networks import DVAANModule, NetworkConfig
 from skdvaan._prior import (
@@ -73,6 +78,41 @@ def test_no_boundary_samples_without_augmentation(data):
     np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
 
 
+def test_validation_split_corrects_the_training_prior(data):
+    """With a validation split, Platt's bias moves ``training_prior_`` off the
+    weights' prior, and the mean probability of the minority in fit lands
+    near its frequency; without one the weights' prior stands."""
+    X, y = data
+    kw = dict(augmentation_ratio=0.0, max_iter=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = tiny(early_stopping=False, **kw).fit(X, y)
+        split = tiny(early_stopping=True, **kw).fit(X, y)
+    np.testing.assert_allclose(plain.training_prior_, [0.5, 0.5])
+    assert plain.temperature_ == 1.0
+    assert not np.allclose(split.training_prior_, [0.5, 0.5])
+    assert split.training_prior_.sum() == pytest.approx(1.0)
+    ratio = split.predict_proba(X)[:, 1].mean() / y.mean()
+    assert 0.7 < ratio < 1.4, ratio
+
+
+def test_validation_bias_keeps_the_costs_of_a_class_weight_dict(data):
+    """A dict states costs: Platt's bias is fitted on cost-weighted rows, so
+    the minority's probabilities stay tilted by its weight of 5 instead of
+    being calibrated back to its frequency."""
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(
+            augmentation_ratio=0.0,
+            max_iter=8,
+            early_stopping=True,
+            class_weight={0: 1.0, 1: 5.0},
+        ).fit(X, y)
+    ratio = clf.predict_proba(X)[:, 1].mean() / y.mean()
+    assert ratio > 2.0, ratio
+
+
 def test_patience_restarts_after_the_ramp(data):
     X, y = data
     with warnings.catch_warnings():
@@ -130,13 +170,30 @@ def test_training_prior_counts_weights_and_boundary_share():
     np.testing.assert_allclose(training_prior(counts, w, [0, 30], 0.5), [1 / 3, 2 / 3])
 
 
-def test_fit_temperature_recovers_a_known_scale():
+def test_fit_platt_recovers_a_known_scale_and_bias():
     rng = np.random.default_rng(0)
     true = rng.normal(scale=2.0, size=(4000, 1)) * np.array([[-1.0, 1.0]]) / 2
-    p1 = 1 / (1 + np.exp(-(true[:, 1] - true[:, 0])))
+    # The minority's logit sits 1.5 below what the logits say: a prior miss.
+    p1 = 1 / (1 + np.exp(-(true[:, 1] - true[:, 0] - 1.5)))
     y = (rng.random(4000) < p1).astype(int)
-    t = fit_temperature(3.0 * true, y, np.zeros(2))
+    t, b = fit_platt(3.0 * true, y, np.zeros(2))
     assert 2.5 < t < 3.6
+    assert b[0] == 0.0 and -1.9 < b[1] < -1.1
+
+
+def test_fit_platt_matches_the_mean_probability_of_each_class():
+    """Calibration in the large: the bias moves the mean probability of a
+    class to its (smoothed) share of the rows, which a temperature cannot."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(600, 3))
+    y = rng.choice(3, size=600, p=[0.8, 0.15, 0.05])
+    shift = np.array([0.0, 1.0, 2.0])  # a prior that over-states classes 1, 2
+    t, b = fit_platt(logits, y, shift)
+    mean_p = np.exp(calibrated_log_proba(logits, t, shift + b)).mean(0)
+    np.testing.assert_allclose(mean_p, np.bincount(y) / 600, atol=0.02)
+    # Without the bias the shift keeps over-stating them.
+    uncorrected = np.exp(calibrated_log_proba(logits, t, shift)).mean(0)
+    assert uncorrected[2] > 2 * mean_p[2]
 
 
 # ------------------------------------------------------- the anchored rule
