@@ -931,6 +931,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             counts, weights, result.best_aug_counts, self.augmentation_weight
         )
         self.temperature_ = 1.0
+        self.logit_bias_ = np.zeros(len(counts))
         if val is not None:
             logits = predict_logits(self.module_, val[0], device=self.device_)
             if sync is not None:  # every shard's validation rows
@@ -941,12 +942,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             costs = None
             if class_weight is not None and not isinstance(class_weight, str):
                 costs = np.asarray(class_weight, dtype=np.float64)[y_val]
-            self.temperature_, bias = _calibration.fit_platt(
+            self.temperature_, self.logit_bias_ = _calibration.fit_platt(
                 logits, y_val, shift, costs
             )
-            # The bias is the prior the network acts as if trained under.
-            prior = self.training_prior_ * np.exp(-bias)
-            self.training_prior_ = prior / prior.sum()
 
     def _anchor_rows(self, y_idx, rng):
         """Rows kept in the model to anchor ``sample()``'s boundary samples on.
@@ -1244,7 +1242,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def _log_proba(self, X):
         """Calibrated log-probabilities under ``class_prior``, shape (n, K)."""
         return _calibration.calibrated_log_proba(
-            self._raw_logits(X), self.temperature_, self._prior_shift()
+            self._raw_logits(X),
+            self.temperature_,
+            self._prior_shift() + self.logit_bias_,
         )
 
     def decision_function(self, X):
@@ -1440,14 +1440,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     fill=True,
                     activate=activate,
                     selection=self._selection(self.input_shape_),
-                    # The window is read as predict_proba(class_prior=
-                    # "balanced") reads the class: the training prior undone.
+                    # The window reads the discriminator itself under the
+                    # balanced prior: the training prior undone, without the
+                    # validation calibration (temperature and bias).
                     logit_shift=torch.as_tensor(
                         _calibration.balanced_shift(self.training_prior_),
                         dtype=torch.float32,
                         device=self.device_,
                     ),
-                    temperature=self.temperature_,
                     t_max=float(max_move),
                 )
             else:

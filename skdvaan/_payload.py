@@ -41,7 +41,7 @@ def classifier_payload(est):
     names = (
         "classes_ class_counts_ n_features_in_ history_ loss_curve_ mu_curve_ "
         "validation_scores_ best_validation_score_ n_iter_ class_prior_ "
-        "training_prior_ temperature_ feature_range_ integer_features_"
+        "training_prior_ temperature_ logit_bias_ feature_range_ integer_features_"
     )
     attrs = {name: getattr(est, name) for name in names.split()}
     attrs.update(
@@ -244,6 +244,12 @@ def restore_classifier(cls, payload, tensors, device, prefix=""):
         "temperature_ must be a positive number.",
     )
     est.temperature_ = float(temperature)
+    # Files written before Platt calibration have no bias: none was fitted.
+    bias = a.get("logit_bias_")
+    est.logit_bias_ = (
+        np.zeros(k) if bias is None else _array(a, "logit_bias_", "f", (k,))
+    )
+    _check(bool(np.all(np.isfinite(est.logit_bias_))), "logit_bias_ must be finite.")
     if encoder is not None:
         ok = all(a.get(key) is None for key in ("feature_range_", "integer_features_"))
         _check(ok, "with an encoder_, feature_range_ and integer_features_ are null.")
