@@ -6,8 +6,8 @@ out-of-fold probabilities from stratified 5-fold CV for
 * ``DVAAN``: ``DVAANClassifier(random_state=seed)``, whose ``predict_proba``
   reports the class prior seen in fit (prior shift + validation temperature);
 * ``DVAAN T=1``: the same models without the validation temperature (the
-  prior shift alone; ``temperature_`` is 1 anyway below 1,000 rows, where
-  there is no validation split);
+  prior shift with Platt's bias alone; below 1,000 rows, where there is no
+  validation split, ``temperature_`` is 1 and there is no bias anyway);
 * ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, what
   ``predict_proba`` reported before calibration;
 * ``DVAAN + CalibratedClassifierCV``: scikit-learn's sigmoid calibration

@@ -192,9 +192,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Range of the discriminator's probability of the class that an
         anchored boundary sample must fall in. For ``D+`` during training it
         is the discriminator's own output as it trains (its prior tilted by
-        the class weights and ``D+``); in :meth:`sample` it is read as
-        ``predict_proba`` with ``class_prior="balanced"`` reads it (that tilt
-        undone, temperature included), the scale a user sees.
+        the class weights and ``D+``); in :meth:`sample` it is read under the
+        balanced prior, that tilt undone: as ``predict_proba`` with
+        ``class_prior="balanced"`` reads it before the validation calibration
+        (``temperature_`` and ``logit_bias_``, fitted only when early stopping
+        holds out a validation split; without one the two are the same).
     boundary_selection : {"auto", "window", "uncertain"}, default="auto"
         Which anchored candidates become boundary samples. ``"window"``:
         the first that fall in ``boundary_window``. ``"uncertain"``: every
@@ -288,13 +290,16 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies seen in fit (the prior of ``class_prior="fit"``).
     training_prior_ : ndarray of shape (n_classes,)
-        The class prior the discriminator's logits assume; :meth:`predict_proba`
-        shifts them from it. The prior implied by the training loss's class
-        weights and ``D+``, corrected on the validation split by the bias of
-        Platt's method when early stopping holds one out.
+        The class prior implied by the training loss's class weights and
+        ``D+``; :meth:`predict_proba` shifts the logits from it.
     temperature_ : float
         Temperature of the logits, fitted on the validation split together
-        with that bias by Platt's method (1.0 without early stopping).
+        with ``logit_bias_`` by Platt's method (1.0 without early stopping).
+    logit_bias_ : ndarray of shape (n_classes,)
+        Per-class bias of the logits from Platt's method on the validation
+        split (the first class's is 0): it corrects the mean probability of
+        each class where ``training_prior_`` is not the prior the network
+        learned. Zeros without early stopping.
     feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
         stay inside. ``None`` with ``encoder_``, which keeps the ranges.
@@ -1271,10 +1276,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities from the discriminator, under ``class_prior``.
 
-        The discriminator's logits, shifted from the class prior its weighted
-        training implies (``training_prior_``) to ``class_prior`` and divided
-        by ``temperature_``. With the default ``class_prior="fit"`` the mean
-        probability of a class is close to its frequency in the training data.
+        The discriminator's logits divided by ``temperature_``, shifted from
+        the class prior its weighted training implies (``training_prior_``)
+        to ``class_prior``, plus ``logit_bias_`` (the temperature and bias
+        come from Platt's method on the validation split). With the default
+        ``class_prior="fit"`` the mean probability of a class is close to its
+        frequency in the training data.
 
         Parameters
         ----------
@@ -1352,8 +1359,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``"boundary"``: samples near the decision boundary, drawn by
             ``boundary_sampling``. Anchored (the default): real samples of
             ``target_class`` moved in latent space towards the boundary, kept
-            where the discriminator's probability of the class (as
-            ``predict_proba`` gives it with ``class_prior="balanced"``) lies in
+            where the discriminator's probability of the class under the
+            balanced prior (as ``predict_proba`` gives it with
+            ``class_prior="balanced"`` before the validation calibration; see
+            ``boundary_window``) lies in
             ``boundary_window`` (with ``boundary_selection="uncertain"``, the
             least sure of those at or above its lower end); when too few do,
             the nearest candidates make up the rest. Paper: latent draws from

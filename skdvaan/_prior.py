@@ -348,10 +348,11 @@ def sample_anchored(
     * the discriminator's probability of ``k``, ``softmax(logits /
       temperature + logit_shift)``, lies in ``window``: still class ``k``,
       near the boundary. ``D+`` reads the discriminator as it trains (no
-      shift); ``sample()`` passes the shift and temperature that read it
-      under the balanced prior
+      shift); ``sample()`` passes the shift that reads it under the
+      balanced prior
       (:func:`~skdvaan._calibration.balanced_shift`), as
-      ``predict_proba(class_prior="balanced")`` does;
+      ``predict_proba(class_prior="balanced")`` does before the validation
+      calibration;
     * not all of its :data:`N_NEIGHBOURS` nearest reference rows are of other
       classes: it is not lost among them (Borderline-SMOTE's "noise" test).
 

@@ -78,20 +78,21 @@ def test_no_boundary_samples_without_augmentation(data):
     np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
 
 
-def test_validation_split_corrects_the_training_prior(data):
-    """With a validation split, Platt's bias moves ``training_prior_`` off the
-    weights' prior, and the mean probability of the minority in fit lands
-    near its frequency; without one the weights' prior stands."""
+def test_validation_split_fits_platts_bias(data):
+    """With a validation split, Platt's method fits a logit bias (and a
+    temperature), and the mean probability of the minority in fit lands near
+    its frequency; without one there is neither. The weights' prior stays."""
     X, y = data
     kw = dict(augmentation_ratio=0.0, max_iter=8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plain = tiny(early_stopping=False, **kw).fit(X, y)
         split = tiny(early_stopping=True, **kw).fit(X, y)
-    np.testing.assert_allclose(plain.training_prior_, [0.5, 0.5])
+    for clf in (plain, split):
+        np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
     assert plain.temperature_ == 1.0
-    assert not np.allclose(split.training_prior_, [0.5, 0.5])
-    assert split.training_prior_.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(plain.logit_bias_, [0.0, 0.0])
+    assert split.logit_bias_[0] == 0.0 and split.logit_bias_[1] != 0.0
     ratio = split.predict_proba(X)[:, 1].mean() / y.mean()
     assert 0.7 < ratio < 1.4, ratio
 
@@ -401,6 +402,22 @@ def test_sample_window_agrees_with_balanced_predict_proba():
     clf.set_params(class_prior="balanced")
     p = clf.predict_proba(X_new)[:, 1]
     assert np.all((p >= 0.5 - 1e-4) & (p <= 0.9 + 1e-4))
+
+
+def test_sample_window_ignores_the_validation_calibration(data):
+    """sample() reads the discriminator under the balanced prior, not through
+    Platt's temperature and bias: changing them leaves its rows as they are,
+    while predict_proba moves."""
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(early_stopping=True, max_iter=8).fit(X, y)
+        a, _ = clf.sample(30, random_state=0)
+        p = clf.predict_proba(X[:20])
+        clf.temperature_, clf.logit_bias_ = 0.5, np.array([0.0, 2.0])
+        b, _ = clf.sample(30, random_state=0)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(p, clf.predict_proba(X[:20]))
 
 
 def test_anchor_geometry_is_kept_until_the_references_change(fitted):
