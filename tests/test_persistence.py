@@ -103,9 +103,11 @@ def test_round_trip_keeps_feature_names_and_early_stopping(tmp_path):
     Xf = pd.DataFrame(X, columns=["age", "dose", "weight", "score"])
     clf = tiny(early_stopping=True, validation_fraction=0.25).fit(Xf, y)
     assert clf.validation_scores_ is not None
+    assert np.any(clf.logit_bias_ != 0)  # Platt's bias, fitted on the split
     save_estimator(clf, tmp_path / "m")
     loaded = load_estimator(tmp_path / "m")
     assert_same_classifier(clf, loaded, Xf)
+    np.testing.assert_array_equal(loaded.logit_bias_, clf.logit_bias_)
     assert list(loaded.feature_names_in_) == list(Xf.columns)
     with pytest.raises(ValueError, match="feature names should match"):
         loaded.predict(Xf.rename(columns={"age": "AGE"}))
@@ -521,6 +523,12 @@ CORRUPTIONS = {
         edit_meta(set_in("attributes", "network", "output", value="sigmoid")),
         "network.output must be 'linear'",
     ),
+    "logit_bias_ shape": (
+        edit_meta(
+            set_in("attributes", "logit_bias_", value=_array("<f8", [3], [0.0] * 3))
+        ),
+        "logit_bias_ must be an array of shape \\(2\\)",
+    ),
     "bad float tag": (
         edit_meta(
             set_in("attributes", "best_validation_score_", value={"__float__": "1e9"})
@@ -605,6 +613,23 @@ def test_zip_bomb_metadata_refused(saved_classifier, tmp_path, monkeypatch):
     monkeypatch.setattr(persistence, "MAX_METADATA_BYTES", 100)
     with pytest.raises(ValueError, match="metadata.json is too large"):
         load_estimator(path)
+
+
+def test_file_without_logit_bias_loads_with_zeros(tmp_path):
+    """Files written before Platt calibration hold no logit_bias_: none was
+    fitted, so they load with zeros."""
+    X, y = make_data(n=80)
+    clf = tiny(early_stopping=True, validation_fraction=0.25).fit(X, y)
+    save_estimator(clf, tmp_path / "new")
+    members = read_members(tmp_path / "new")
+    meta = json.loads(members["metadata.json"])
+    del meta["attributes"]["logit_bias_"]
+    members["metadata.json"] = json.dumps(meta).encode()
+    write_members(tmp_path / "old", members)
+    loaded = load_estimator(tmp_path / "old")
+    np.testing.assert_array_equal(loaded.logit_bias_, [0.0, 0.0])
+    clf.logit_bias_ = np.zeros(2)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
 
 
 def test_damaged_sampler_file_refused(tmp_path):
