@@ -50,6 +50,7 @@ WORKER = textwrap.dedent(
             "proba": clf.predict_proba(X),
             "n_iter": clf.n_iter_,
             "temperature": clf.temperature_,
+            "bias": clf.logit_bias_,
             "counts": clf.class_counts_,
             "mean": clf.scaler_.mean_,
             "var": clf.scaler_.var_,
@@ -135,4 +136,5 @@ def test_early_stopping_and_temperature_read_every_shard(tmp_path, data):
     a, b = run_two(tmp_path, X, y, dict(BASE, max_iter=30, early_stopping=True))
     assert a["n_iter"] == b["n_iter"] and a["temperature"] == b["temperature"]
     assert a["temperature"] != 1.0  # fitted on the gathered validation logits
+    assert np.array_equal(a["bias"], b["bias"]) and a["bias"][1] != 0.0
     assert np.array_equal(a["proba"], b["proba"])
