@@ -192,11 +192,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Range of the discriminator's probability of the class that an
         anchored boundary sample must fall in. For ``D+`` during training it
         is the discriminator's own output as it trains (its prior tilted by
-        the class weights and ``D+``); in :meth:`sample` it is read under the
-        balanced prior, that tilt undone: as ``predict_proba`` with
-        ``class_prior="balanced"`` reads it before the validation calibration
-        (``temperature_`` and ``logit_bias_``, fitted only when early stopping
-        holds out a validation split; without one the two are the same).
+        the class weights and ``D+``); in :meth:`sample` it is read as
+        ``predict_proba`` with ``class_prior="balanced"`` reads it (that tilt
+        undone), the scale a user sees.
     boundary_selection : {"auto", "window", "uncertain"}, default="auto"
         Which anchored candidates become boundary samples. ``"window"``:
         the first that fall in ``boundary_window``. ``"uncertain"``: every
@@ -227,7 +225,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         :meth:`decision_function` assume. ``"fit"``: the class frequencies
         seen in fit, so probabilities are estimates for data like the
         training data. ``"balanced"``: equal priors, the world the
-        discriminator is trained in. An array gives the prior directly. The
+        discriminator is trained in, read from the discriminator itself
+        (without ``temperature_`` and ``logit_bias_``, the validation
+        calibration of the other two; the view :meth:`sample`'s window reads).
+        An array gives the prior directly. The
         shift from the training weights is exact (Bayes' rule); read at
         prediction time, so it can be changed after fit.
     batch_size : int or "auto", default="auto"
@@ -1245,11 +1246,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return _calibration.prior_shift(prior, self.training_prior_)
 
     def _log_proba(self, X):
-        """Calibrated log-probabilities under ``class_prior``, shape (n, K)."""
+        """Log-probabilities under ``class_prior``, shape (n, K)."""
+        logits = self._raw_logits(X)
+        if isinstance(self.class_prior, str) and self.class_prior == "balanced":
+            # The discriminator's own view, the one sample()'s window reads:
+            # the weights' prior undone, without the validation calibration.
+            return _calibration.calibrated_log_proba(logits, 1.0, self._prior_shift())
         return _calibration.calibrated_log_proba(
-            self._raw_logits(X),
-            self.temperature_,
-            self._prior_shift() + self.logit_bias_,
+            logits, self.temperature_, self._prior_shift() + self.logit_bias_
         )
 
     def decision_function(self, X):
@@ -1281,7 +1285,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         to ``class_prior``, plus ``logit_bias_`` (the temperature and bias
         come from Platt's method on the validation split). With the default
         ``class_prior="fit"`` the mean probability of a class is close to its
-        frequency in the training data.
+        frequency in the training data. ``class_prior="balanced"`` reports the
+        discriminator's own view: the shift alone, no temperature or bias.
 
         Parameters
         ----------
@@ -1359,10 +1364,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``"boundary"``: samples near the decision boundary, drawn by
             ``boundary_sampling``. Anchored (the default): real samples of
             ``target_class`` moved in latent space towards the boundary, kept
-            where the discriminator's probability of the class under the
-            balanced prior (as ``predict_proba`` gives it with
-            ``class_prior="balanced"`` before the validation calibration; see
-            ``boundary_window``) lies in
+            where the discriminator's probability of the class (as
+            ``predict_proba`` gives it with ``class_prior="balanced"``) lies in
             ``boundary_window`` (with ``boundary_selection="uncertain"``, the
             least sure of those at or above its lower end); when too few do,
             the nearest candidates make up the rest. Paper: latent draws from
@@ -1449,9 +1452,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     fill=True,
                     activate=activate,
                     selection=self._selection(self.input_shape_),
-                    # The window reads the discriminator itself under the
-                    # balanced prior: the training prior undone, without the
-                    # validation calibration (temperature and bias).
+                    # The window is read as predict_proba(class_prior=
+                    # "balanced") reads the class: the discriminator itself,
+                    # the training prior undone.
                     logit_shift=torch.as_tensor(
                         _calibration.balanced_shift(self.training_prior_),
                         dtype=torch.float32,

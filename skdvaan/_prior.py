@@ -351,8 +351,7 @@ def sample_anchored(
       shift); ``sample()`` passes the shift that reads it under the
       balanced prior
       (:func:`~skdvaan._calibration.balanced_shift`), as
-      ``predict_proba(class_prior="balanced")`` does before the validation
-      calibration;
+      ``predict_proba(class_prior="balanced")`` does;
     * not all of its :data:`N_NEIGHBOURS` nearest reference rows are of other
       classes: it is not lost among them (Borderline-SMOTE's "noise" test).
 

@@ -33,9 +33,8 @@ class DVAANSampler(BaseOverSampler):
     rule it trains its ``D+`` with: with the default
     ``boundary_sampling="anchored"``, real rows of the class moved in latent
     space towards the nearest rows of another class, kept where the
-    probability of the class under the balanced prior (as
-    ``predict_proba(class_prior="balanced")`` gives it before the validation
-    calibration) lies in ``boundary_window`` and a real row of the class is
+    probability of the class (as ``predict_proba(class_prior="balanced")``
+    gives it) lies in ``boundary_window`` and a real row of the class is
     among the nearest neighbours; with ``"paper"``, the paper's draws from
     ``N(0, I)``. When too few pass, the candidates nearest to the rule make
     up the rest and a :class:`~skdvaan.exceptions.BoundarySamplingWarning`

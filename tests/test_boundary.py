@@ -380,10 +380,12 @@ def test_balanced_shift_undoes_the_training_prior():
     np.testing.assert_allclose(balanced_shift([0.5, 0.5]), [0.0, 0.0])
 
 
-def test_sample_window_agrees_with_balanced_predict_proba():
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_sample_window_agrees_with_balanced_predict_proba(early_stopping):
     # Float features and a D+-tilted training prior: the rows sample() keeps
     # (no fill warning) have predict_proba(class_prior="balanced") in the
-    # window, the scale the window is documented on.
+    # window, the scale the window is documented on, also when a validation
+    # split calibrates the other views.
     X, y = make_classification(
         n_samples=600,
         n_features=5,
@@ -394,8 +396,11 @@ def test_sample_window_agrees_with_balanced_predict_proba():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf = tiny(max_iter=30, boundary_selection="window").fit(X, y)
+        clf = tiny(
+            max_iter=30, boundary_selection="window", early_stopping=early_stopping
+        ).fit(X, y)
     assert clf.training_prior_[1] > 0.5  # D+ tilted it towards the minority
+    assert np.any(clf.logit_bias_ != 0) == early_stopping
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no fill
         X_new, _ = clf.sample(20, random_state=0)
@@ -418,6 +423,11 @@ def test_sample_window_ignores_the_validation_calibration(data):
         b, _ = clf.sample(30, random_state=0)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(p, clf.predict_proba(X[:20]))
+    # The balanced view is the discriminator's own: no temperature or bias.
+    clf.set_params(class_prior="balanced")
+    p_bal = clf.predict_proba(X[:20])
+    clf.temperature_, clf.logit_bias_ = 3.0, np.array([0.0, -1.0])
+    np.testing.assert_array_equal(p_bal, clf.predict_proba(X[:20]))
 
 
 def test_anchor_geometry_is_kept_until_the_references_change(fitted):
