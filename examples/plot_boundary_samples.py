@@ -102,7 +102,7 @@ plt.show()
 # minority (probability at least 0.5) and that have a real minority row near,
 # the ones it is least sure of (``boundary_selection="uncertain"``). They sit
 # just on the minority's side of the 0.5 contour, as boundary samples should
-# (median probability 0.77 against 0.95 for real minority rows, printed
+# (median probability 0.63 against 0.79 for real minority rows, printed
 # above), but on clouds this well separated they gather in a few spots along
 # it: their spread, printed above, is well under the real minority's (0.27
 # and 0.43 in the full run). ``boundary_selection="window"`` keeps the first
