@@ -326,7 +326,6 @@ def sample_anchored(
     activate=None,
     selection="window",
     logit_shift=None,
-    temperature=1.0,
     t_max=T_MAX,
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
@@ -345,8 +344,8 @@ def sample_anchored(
     out and as realistic as the real rows they start from. A candidate is
     kept when
 
-    * the discriminator's probability of ``k``, ``softmax(logits /
-      temperature + logit_shift)``, lies in ``window``: still class ``k``,
+    * the discriminator's probability of ``k``, ``softmax(logits +
+      logit_shift)``, lies in ``window``: still class ``k``,
       near the boundary. ``D+`` reads the discriminator as it trains (no
       shift); ``sample()`` passes the shift that reads it under the
       balanced prior
@@ -407,8 +406,6 @@ def sample_anchored(
         x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
         x = clip_to_range(module, x)
         logits = module.discriminator(x)[0]
-        if temperature != 1.0:
-            logits = logits / temperature
         if logit_shift is not None:
             logits = logits + logit_shift
         p = torch.softmax(logits, dim=1)[:, k]

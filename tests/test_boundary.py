@@ -295,11 +295,10 @@ def test_window_is_read_with_the_given_logit_shift(fitted):
         generator=torch.Generator().manual_seed(0),
         **common,
         logit_shift=shift,
-        temperature=2.0,
     )
     assert x.shape[0] > 0
     with torch.no_grad():
-        logits = module.discriminator(x)[0] / 2.0 + shift
+        logits = module.discriminator(x)[0] + shift
     p = torch.softmax(logits, 1)[:, k]
     assert torch.all((p >= 0.5) & (p <= 0.9))
     # A prior that rules the class out leaves no candidate in the window.
