@@ -27,7 +27,13 @@ loss and ROC AUC. A reliability diagram per data set goes to
 
 With several ``--seeds`` (each one draws its own subsamples and
 make_classification set, folds and models) a second table gives each
-method's mean over the seeds; the figure shows the first seed.
+method's mean over the seeds; the figure shows the first seed. ``--mixed``
+measures the six real mixed-type tables of ``bench_mixed.py`` instead (the
+benchmarks extra; with ``--quick`` the two large ones subsampled to 2,000
+rows as there), with ``HGB`` the native-categorical gradient boosting of
+that benchmark:
+
+    python benchmarks/bench_calibration.py --quick --mixed --no-cccv
 """
 
 import warnings
@@ -43,8 +49,22 @@ from sklearn.model_selection import StratifiedKFold
 from skdvaan import DVAANClassifier
 
 
+def _rows(X, idx):
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def _hgb(seed, mixed):
+    if not mixed:
+        return HistGradientBoostingClassifier(random_state=seed)
+    from bench_mixed import Harmonise, hgb
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(Harmonise(), hgb(seed))
+
+
 def oof_probabilities(X, y, seed, with_cccv):
     """Out-of-fold minority probabilities of every method, as a dict."""
+    mixed = hasattr(X, "iloc")
     out = {"DVAAN": [], "DVAAN T=1": [], "DVAAN balanced": [], "HGB": []}
     if with_cccv:
         out["DVAAN + CalibratedClassifierCV"] = []
@@ -54,22 +74,23 @@ def oof_probabilities(X, y, seed, with_cccv):
         idx.append(te)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dv = DVAANClassifier(random_state=seed).fit(X[tr], y[tr])
-            out["DVAAN"].append(dv.predict_proba(X[te])[:, 1])
+            X_tr, y_tr, X_te = _rows(X, tr), y[tr], _rows(X, te)
+            dv = DVAANClassifier(random_state=seed).fit(X_tr, y_tr)
+            out["DVAAN"].append(dv.predict_proba(X_te)[:, 1])
             temperature = dv.temperature_
             dv.temperature_ = 1.0  # what the validation temperature buys
-            out["DVAAN T=1"].append(dv.predict_proba(X[te])[:, 1])
+            out["DVAAN T=1"].append(dv.predict_proba(X_te)[:, 1])
             dv.temperature_ = temperature
             dv.set_params(class_prior="balanced")
-            out["DVAAN balanced"].append(dv.predict_proba(X[te])[:, 1])
-            hgb = HistGradientBoostingClassifier(random_state=seed).fit(X[tr], y[tr])
-            out["HGB"].append(hgb.predict_proba(X[te])[:, 1])
+            out["DVAAN balanced"].append(dv.predict_proba(X_te)[:, 1])
+            hgb = _hgb(seed, mixed).fit(X_tr, y_tr)
+            out["HGB"].append(hgb.predict_proba(X_te)[:, 1])
             if with_cccv:
                 cc = CalibratedClassifierCV(
                     clone(DVAANClassifier(random_state=seed)), method="sigmoid", cv=3
-                ).fit(X[tr], y[tr])
+                ).fit(X_tr, y_tr)
                 out["DVAAN + CalibratedClassifierCV"].append(
-                    cc.predict_proba(X[te])[:, 1]
+                    cc.predict_proba(X_te)[:, 1]
                 )
     order = np.concatenate(idx)
     return {k: _reorder(np.concatenate(v), order) for k, v in out.items()}
@@ -87,7 +108,12 @@ def run(args):
     seeds = args.seeds if args.seeds else [args.seed]
     records, rows, curves = [], [], {}
     for seed in seeds:
-        data = _common.tabular_datasets(seed, quick=args.quick)
+        if args.mixed:
+            import _mixed_data
+
+            data = _mixed_data.load_mixed_tables(seed, quick=args.quick)
+        else:
+            data = _common.tabular_datasets(seed, quick=args.quick)
         if args.datasets:
             data = [d for d in data if any(s in d[0] for s in args.datasets)]
         for name, X, y in data:
@@ -210,6 +236,9 @@ def main():
     )
     parser.add_argument(
         "--no-cccv", action="store_true", help="skip CalibratedClassifierCV (faster)"
+    )
+    parser.add_argument(
+        "--mixed", action="store_true", help="the real mixed-type tables instead"
     )
     parser.add_argument("--name", default="bench_calibration")
     args = parser.parse_args()
