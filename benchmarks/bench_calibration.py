@@ -10,6 +10,9 @@ out-of-fold probabilities from stratified 5-fold CV for
   validation split, ``temperature_`` is 1 and there is no bias anyway);
 * ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, what
   ``predict_proba`` reported before calibration;
+* ``DVAAN_a``: ``DVAANClassifier(augmentation_ratio=0)``, the same model
+  trained without boundary samples, its default ``predict_proba`` (what
+  ``D+`` does to the probabilities);
 * ``DVAAN + CalibratedClassifierCV``: scikit-learn's sigmoid calibration
   around the default model (cv=3), on the sets under 2,000 rows (it fits
   three more models per fold);
@@ -65,7 +68,8 @@ def _hgb(seed, mixed):
 def oof_probabilities(X, y, seed, with_cccv):
     """Out-of-fold minority probabilities of every method, as a dict."""
     mixed = hasattr(X, "iloc")
-    out = {"DVAAN": [], "DVAAN T=1": [], "DVAAN balanced": [], "HGB": []}
+    out = {"DVAAN": [], "DVAAN T=1": [], "DVAAN balanced": [], "DVAAN_a": []}
+    out["HGB"] = []
     if with_cccv:
         out["DVAAN + CalibratedClassifierCV"] = []
     idx = []
@@ -83,6 +87,8 @@ def oof_probabilities(X, y, seed, with_cccv):
             dv.temperature_ = temperature
             dv.set_params(class_prior="balanced")
             out["DVAAN balanced"].append(dv.predict_proba(X_te)[:, 1])
+            dv_a = DVAANClassifier(random_state=seed, augmentation_ratio=0.0)
+            out["DVAAN_a"].append(dv_a.fit(X_tr, y_tr).predict_proba(X_te)[:, 1])
             hgb = _hgb(seed, mixed).fit(X_tr, y_tr)
             out["HGB"].append(hgb.predict_proba(X_te)[:, 1])
             if with_cccv:
@@ -213,7 +219,7 @@ def _plot(curves, args):
     for ax, (name, (y, probs)) in zip(axes[0], curves.items()):
         ax.plot([0, 1], [0, 1], color="0.7", lw=1, ls="--")
         for method, p in probs.items():
-            if method == "DVAAN T=1":  # in the table; the figure stays readable
+            if method in ("DVAAN T=1", "DVAAN_a"):  # the figure stays readable
                 continue
             frac, mean = calibration_curve(y, p, n_bins=8, strategy="quantile")
             ax.plot(mean, frac, marker="o", ms=3, lw=1.2, label=method)
