@@ -4,12 +4,14 @@ Issue 9, item 6. On the offline tabular tasks of ``_common.tabular_datasets``,
 out-of-fold probabilities from stratified 5-fold CV for
 
 * ``DVAAN``: ``DVAANClassifier(random_state=seed)``, whose ``predict_proba``
-  reports the class prior seen in fit (prior shift + validation temperature);
+  reports the class prior seen in fit (prior shift, and Platt's temperature
+  and bias fitted on the validation split when there is one);
 * ``DVAAN T=1``: the same models without the validation temperature (the
   prior shift with Platt's bias alone; below 1,000 rows, where there is no
   validation split, ``temperature_`` is 1 and there is no bias anyway);
-* ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, what
-  ``predict_proba`` reported before calibration;
+* ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, the
+  discriminator's own (uncalibrated), what ``predict_proba`` reported before
+  calibration;
 * ``DVAAN_a``: ``DVAANClassifier(augmentation_ratio=0)``, the same model
   trained without boundary samples, its default ``predict_proba`` (what
   ``D+`` does to the probabilities);
@@ -68,8 +70,8 @@ def _hgb(seed, mixed):
 def oof_probabilities(X, y, seed, with_cccv):
     """Out-of-fold minority probabilities of every method, as a dict."""
     mixed = hasattr(X, "iloc")
-    out = {"DVAAN": [], "DVAAN T=1": [], "DVAAN balanced": [], "DVAAN_a": []}
-    out["HGB"] = []
+    methods = ["DVAAN", "DVAAN T=1", "DVAAN balanced", "DVAAN_a", "HGB"]
+    out = {method: [] for method in methods}
     if with_cccv:
         out["DVAAN + CalibratedClassifierCV"] = []
     idx = []
