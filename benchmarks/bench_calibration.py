@@ -39,8 +39,13 @@ rows as there), with ``HGB`` the native-categorical gradient boosting of
 that benchmark:
 
     python benchmarks/bench_calibration.py --quick --mixed --no-cccv
+
+``--params`` (a JSON dict) sets DVAANClassifier parameters of every DVAAN
+row (``DVAAN_a`` keeps ``augmentation_ratio=0``), to measure a variant
+against a run without it on the same seeds and folds.
 """
 
+import json
 import warnings
 
 import _common
@@ -67,8 +72,9 @@ def _hgb(seed, mixed):
     return make_pipeline(Harmonise(), hgb(seed))
 
 
-def oof_probabilities(X, y, seed, with_cccv):
+def oof_probabilities(X, y, seed, with_cccv, params=None):
     """Out-of-fold minority probabilities of every method, as a dict."""
+    params = params or {}
     mixed = hasattr(X, "iloc")
     methods = ["DVAAN", "DVAAN T=1", "DVAAN balanced", "DVAAN_a", "HGB"]
     out = {method: [] for method in methods}
@@ -81,7 +87,7 @@ def oof_probabilities(X, y, seed, with_cccv):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             X_tr, y_tr, X_te = _rows(X, tr), y[tr], _rows(X, te)
-            dv = DVAANClassifier(random_state=seed).fit(X_tr, y_tr)
+            dv = DVAANClassifier(random_state=seed, **params).fit(X_tr, y_tr)
             out["DVAAN"].append(dv.predict_proba(X_te)[:, 1])
             temperature = dv.temperature_
             dv.temperature_ = 1.0  # what the validation temperature buys
@@ -89,13 +95,17 @@ def oof_probabilities(X, y, seed, with_cccv):
             dv.temperature_ = temperature
             dv.set_params(class_prior="balanced")
             out["DVAAN balanced"].append(dv.predict_proba(X_te)[:, 1])
-            dv_a = DVAANClassifier(random_state=seed, augmentation_ratio=0.0)
+            dv_a = DVAANClassifier(
+                random_state=seed, **{**params, "augmentation_ratio": 0.0}
+            )
             out["DVAAN_a"].append(dv_a.fit(X_tr, y_tr).predict_proba(X_te)[:, 1])
             hgb = _hgb(seed, mixed).fit(X_tr, y_tr)
             out["HGB"].append(hgb.predict_proba(X_te)[:, 1])
             if with_cccv:
                 cc = CalibratedClassifierCV(
-                    clone(DVAANClassifier(random_state=seed)), method="sigmoid", cv=3
+                    clone(DVAANClassifier(random_state=seed, **params)),
+                    method="sigmoid",
+                    cv=3,
                 ).fit(X_tr, y_tr)
                 out["DVAAN + CalibratedClassifierCV"].append(
                     cc.predict_proba(X_te)[:, 1]
@@ -114,6 +124,7 @@ def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()
     seeds = args.seeds if args.seeds else [args.seed]
+    params = json.loads(args.params) if args.params else {}
     records, rows, curves = [], [], {}
     for seed in seeds:
         if args.mixed:
@@ -126,7 +137,7 @@ def run(args):
             data = [d for d in data if any(s in d[0] for s in args.datasets)]
         for name, X, y in data:
             with_cccv = not args.no_cccv and len(y) < 2000
-            probs = oof_probabilities(X, y, seed, with_cccv=with_cccv)
+            probs = oof_probabilities(X, y, seed, with_cccv=with_cccv, params=params)
             if seed == seeds[0]:
                 curves[name] = (y, probs)
             _score(name, seed, y, probs, records, rows, several=len(seeds) > 1)
@@ -232,6 +243,7 @@ def _plot(curves, args):
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     stem = args.name + ("_quick" if args.quick else "")
+    args.out.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out / f"{stem}.png", dpi=110)
     plt.close(fig)
 
@@ -247,6 +259,9 @@ def main():
     )
     parser.add_argument(
         "--mixed", action="store_true", help="the real mixed-type tables instead"
+    )
+    parser.add_argument(
+        "--params", help="JSON dict of DVAANClassifier parameters for the DVAAN rows"
     )
     parser.add_argument("--name", default="bench_calibration")
     args = parser.parse_args()

@@ -37,6 +37,7 @@ PR AUC: Nadeau-Bengio corrected resampled t-test.
 (needs ``pip install skdvaan[benchmarks]``; fetched once with apt-get).
 """
 
+import json
 import warnings
 
 import _common
@@ -134,8 +135,12 @@ def one_hot_logreg(**kw):
     return [encode, LogisticRegression(max_iter=1000, **kw)]
 
 
-def methods(seed, X):
-    """``name -> estimator or skip reason`` for table ``X``."""
+def methods(seed, X, variants=()):
+    """``name -> estimator or skip reason`` for table ``X``.
+
+    ``variants`` (parameter dicts) add ``DVAANClassifier(**params)`` rows,
+    labelled ``DVAAN k=v``, as in ``bench_tabular.py``.
+    """
     all_categorical = not any(_is_number(X[c]) for c in X.columns)
 
     def fill():
@@ -163,6 +168,12 @@ def methods(seed, X):
         ),
         "DVAAN": DVAANClassifier(random_state=seed),
         "DVAAN_a": DVAANClassifier(random_state=seed, augmentation_ratio=0.0),
+        **{
+            "DVAAN " + ",".join(f"{k}={v}" for k, v in params.items()): (
+                DVAANClassifier(random_state=seed, **params)
+            )
+            for params in variants
+        },
     }
 
 
@@ -203,15 +214,17 @@ def run(args):
     data = _mixed_data.load_mixed_tables(
         args.seed, quick=args.quick, names=args.datasets
     )
+    variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
     records, rows, skipped = [], [], []
     for name, X, y in data:
         cv = RepeatedStratifiedKFold(
             n_splits=n_splits, n_repeats=n_repeats, random_state=args.seed
         )
-        for method, est in methods(args.seed, X).items():
-            if args.methods and method not in args.methods:
+        for method, est in methods(args.seed, X, variants).items():
+            is_variant = method.startswith("DVAAN ")  # always run when asked for
+            if args.methods and method not in args.methods and not is_variant:
                 continue
-            if method in DVAAN_METHODS and unsupported:
+            if (method in DVAAN_METHODS or is_variant) and unsupported:
                 est = f"skipped: not supported yet ({unsupported})"
             if isinstance(est, str):
                 skipped.append({"dataset": name, "method": method, "why": est})
@@ -367,6 +380,10 @@ def main():
     parser.add_argument("--methods", nargs="*", help="run only these methods")
     parser.add_argument(
         "--name", default="bench_mixed", help="stem of the results files"
+    )
+    parser.add_argument(
+        "--dvaan-variants",
+        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
     )
     args = parser.parse_args()
     _common.limit_threads(args.threads)
