@@ -318,14 +318,15 @@ def _run_seed(args, seed, device, ratios, max_train, max_test, rows, records, sk
                 t = _common.Timer()
                 with _common.WarningCounter() as wc:
                     if method.startswith("DVAAN"):
-                        clf = DVAANClassifier(
-                            input_shape=SHAPE,
-                            max_iter=args.epochs,
-                            device=str(device),
-                            random_state=seed,
-                            augmentation_ratio=0.0 if method == "DVAAN_a" else 0.5,
-                            **extra,
-                        ).fit(X, y)
+                        params = {
+                            "input_shape": SHAPE,
+                            "max_iter": args.epochs,
+                            "device": str(device),
+                            "random_state": seed,
+                            "augmentation_ratio": 0.0 if method == "DVAAN_a" else 0.5,
+                            **extra,  # a variant may set any of these
+                        }
+                        clf = DVAANClassifier(**params).fit(X, y)
                         fit_s, n_epochs = t(), clf.n_iter_
                         score = clf.decision_function(X_test)
                     else:
