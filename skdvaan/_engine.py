@@ -572,10 +572,6 @@ def train(
 
             if cfg.early_stopping:
                 score = record["validation_score"]
-                if epoch + 1 == ramp_end:
-                    # Only epochs trained with D+ at full strength may be
-                    # restored: an earlier best would be DVAAN_a's model.
-                    result.best_score = -math.inf
                 no_improve = (
                     0 if score > result.best_score + cfg.tol else no_improve + 1
                 )
