@@ -21,10 +21,14 @@ classes), for
 
 The budget is the same for all three: at most ``--epochs`` epochs, batch 200,
 Adam at 1e-3, and DVAAN's stopping rule (with 1,000 training images or more,
-a stratified 10% validation split, stop after 10 epochs without a better
+a stratified validation split, stop after 10 epochs without a better
 validation AUC and keep the best epoch; else stop when the training loss
-stalls). By default the training pairs are subsampled (``--max-train``) to
-keep a CPU run in reach; ``--full`` uses every training image (a GPU job).
+stalls). The CNNs hold out 10% for it, DVAAN its default
+``validation_fraction`` (20%). By default the training pairs are subsampled
+(``--max-train``) to keep a CPU run in reach; ``--full`` uses every training
+image (a GPU job). ``--dvaan-variants`` adds DVAANClassifier variants;
+``--methods`` given with no names runs the variants alone (pair them with a
+committed run by ``compare_runs.py``).
 
     python benchmarks/bench_images.py --quick
     python benchmarks/bench_images.py --full --device cuda --epochs 50
@@ -275,7 +279,10 @@ def summarise(records):
                 vals = [auc[(ratio, s, m)] for (r_, s) in cells if r_ == ratio]
                 row[m] = f"{np.mean(vals):.4f}"
             rows.append(row)
-        for other in [m for m in methods if m != "DVAAN"]:
+        # Variants run alone have no DVAAN rows to pair with (compare_runs.py
+        # pairs them with a committed run instead).
+        others = [m for m in methods if m != "DVAAN"] if "DVAAN" in methods else []
+        for other in others:
             d = [auc[(r_, s, "DVAAN")] - auc[(r_, s, other)] for (r_, s) in cells]
             p = stats.ttest_1samp(d, 0.0).pvalue if len(d) > 1 else float("nan")
             verdict = "tie" if not p < 0.05 else ("win" if np.mean(d) > 0 else "loss")
@@ -294,7 +301,8 @@ METHODS = ("DVAAN", "DVAAN_a", "CNN weighted", "CNN balanced batches")
 
 def _methods(args):
     """``(label, extra DVAAN parameters)``: the chosen methods, then the variants."""
-    out = [(m, {}) for m in METHODS if not args.methods or m in args.methods]
+    # --methods with no names runs the variants alone.
+    out = [(m, {}) for m in METHODS if args.methods is None or m in args.methods]
     for params in args.variants:
         out.append(("DVAAN " + json.dumps(params, sort_keys=True), params))
     return out
