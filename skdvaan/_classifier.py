@@ -179,7 +179,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     augmentation_warmup : int, default=5
         Epochs without ``D+`` before it starts; its ratio then grows linearly
         to ``augmentation_ratio`` over as many epochs. Early stopping's
-        patience restarts once the ramp is complete.
+        patience restarts once the ramp is complete; the epoch it restores
+        is the best by validation score, which may precede ``D+``.
     boundary_sampling : {"anchored", "paper"}, default="anchored"
         How boundary samples (``D+`` and ``sample(kind="boundary")``) are
         drawn. ``"anchored"``: from a real sample of the class, its latent
