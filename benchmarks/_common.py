@@ -72,6 +72,21 @@ def add_cv_arguments(parser):
     )
 
 
+def dvaan_variants(seed, variants):
+    """``label -> DVAANClassifier`` for the ``--dvaan-variants`` parameter dicts.
+
+    Labelled ``DVAAN k=v,...``; JSON lists become tuples (``boundary_window``).
+    """
+    from skdvaan import DVAANClassifier
+
+    out = {}
+    for params in variants:
+        label = "DVAAN " + ",".join(f"{k}={v}" for k, v in params.items())
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        out[label] = DVAANClassifier(random_state=seed, **params)
+    return out
+
+
 def limit_threads(n_threads):
     """Cap torch's and the BLAS libraries' thread pools at ``n_threads``."""
     global _thread_limits

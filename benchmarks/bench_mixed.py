@@ -139,7 +139,7 @@ def methods(seed, X, variants=()):
     """``name -> estimator or skip reason`` for table ``X``.
 
     ``variants`` (parameter dicts) add ``DVAANClassifier(**params)`` rows,
-    labelled ``DVAAN k=v``, as in ``bench_tabular.py``.
+    labelled ``DVAAN k=v`` (``_common.dvaan_variants``, as ``bench_tabular.py``).
     """
     all_categorical = not any(_is_number(X[c]) for c in X.columns)
 
@@ -168,12 +168,7 @@ def methods(seed, X, variants=()):
         ),
         "DVAAN": DVAANClassifier(random_state=seed),
         "DVAAN_a": DVAANClassifier(random_state=seed, augmentation_ratio=0.0),
-        **{
-            "DVAAN " + ",".join(f"{k}={v}" for k, v in params.items()): (
-                DVAANClassifier(random_state=seed, **params)
-            )
-            for params in variants
-        },
+        **_common.dvaan_variants(seed, variants),
     }
 
 

@@ -65,10 +65,7 @@ def methods(seed, variants=()):
         "D+ROS": PlainNet("ros", random_state=seed),
         "D+SMOTE": PlainNet("smote", random_state=seed),
     }
-    for params in variants:
-        label = "DVAAN " + ",".join(f"{k}={v}" for k, v in params.items())
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        out[label] = DVAANClassifier(random_state=seed, **params)
+    out.update(_common.dvaan_variants(seed, variants))
     return out
 
 
