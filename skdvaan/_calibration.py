@@ -18,6 +18,8 @@ from scipy.special import log_softmax
 # too easy to say anything; the bound keeps one bad split from flattening or
 # hardening every probability.
 TEMPERATURE_BOUNDS = (0.05, 20.0)
+# The smallest prior a class is given, so that logarithms stay finite.
+PRIOR_FLOOR = 1e-12
 
 
 def class_weights(counts, class_weight):
@@ -47,13 +49,36 @@ def training_prior(counts, weights, aug_counts, augmentation_weight):
     # from, so it keeps its data frequency (no shift).
     zero = mass <= 0
     mass = np.where(zero, counts / counts.sum(), mass)
-    mass = np.maximum(mass, 1e-12)
+    # A class without rows (declared to partial_fit, none seen yet) keeps 0:
+    # prior_shift reads that as "never trained" and leaves its logit alone.
+    mass = np.where(counts > 0, np.maximum(mass, PRIOR_FLOOR), 0.0)
     return mass / mass.sum()
 
 
 def prior_shift(prior, train_prior):
-    """Logit shift ``log pi - log pi'`` that moves ``pi'`` to ``prior``."""
-    return np.log(np.maximum(prior, 1e-12)) - np.log(train_prior)
+    """Logit shift ``log pi - log pi'`` that moves ``pi'`` to ``prior``.
+
+    A class that training never saw (``pi' = 0``: declared to
+    ``partial_fit``, no rows yet) has no trained prior to move from, and its
+    logit carries no evidence that a prior could reweigh. It is taken as
+    trained under ``prior`` itself, so its shift is 0, and the seen classes
+    keep their trained proportions of the rest: under the balanced prior, a
+    binary model with one class unseen keeps the network's logits as they
+    are (a floor of ``1e-12`` for ``pi'`` gave it a shift of about +27, and
+    every row). Where ``prior`` gives it 0 as well (``class_prior="fit"``:
+    its frequency), Bayes' rule gives it probability 0, kept at the floor of
+    ``1e-12`` so that log-probabilities stay finite.
+    """
+    prior = np.asarray(prior, dtype=np.float64)
+    train_prior = np.asarray(train_prior, dtype=np.float64)
+    unseen = train_prior <= 0
+    if not unseen.any():
+        return np.log(np.maximum(prior, PRIOR_FLOOR)) - np.log(train_prior)
+    ref = np.where(unseen, prior, train_prior * (1.0 - prior[unseen].sum()))
+    shift = np.log(np.maximum(prior, PRIOR_FLOOR)) - np.log(
+        np.maximum(ref, PRIOR_FLOOR)
+    )
+    return np.where(unseen & (prior <= 0), np.log(PRIOR_FLOOR), shift)
 
 
 def balanced_shift(train_prior):

@@ -49,6 +49,10 @@ AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 # Real rows per class kept in a fitted model to anchor sample()'s boundary
 # samples on (all of a smaller class; a random subset of a large one).
 MAX_ANCHORS_PER_CLASS = 2000
+# Largest augmentation_ratio: D+ asks for ratio * (n_max - n_k) rows of each
+# smaller class every epoch, held in memory together; 1 already tops every
+# class up to the largest, and 1e9 asked for more rows than any memory holds.
+MAX_AUGMENTATION_RATIO = 10.0
 
 
 def check_max_move(max_move):
@@ -114,7 +118,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     Tabular features are standardised internally. For images, pass
     ``input_shape=(C, H, W)`` with flattened pixels in [0, 1] or 0..255 (or a
-    4-D array) to select the convolutional backbone.
+    4-D array, or a 3-D one of single-channel images) to select the
+    convolutional backbone.
 
     Read more in the :ref:`User Guide <user_guide>`.
 
@@ -172,7 +177,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Each epoch, every class ``k`` smaller than the largest receives up to
         ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
         (the set ``D+`` of Alg. 1), replacing the previous epoch's. ``0``
-        turns augmentation off (the paper's ablation DVAAN_a).
+        turns augmentation off (the paper's ablation DVAAN_a); ``1`` tops
+        every class up to the largest. At most 10: ``D+`` is held in memory
+        every epoch, up to ``augmentation_ratio`` times the rows of the gap.
     augmentation_weight : float, default=0.5
         Weight of ``D+``'s class loss against the real batch's. ``D+`` trains
         the discriminator only, never the encoder or decoder.
@@ -242,8 +249,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Hold out ``validation_fraction`` of the data (stratified), stop when
         its ROC AUC has not improved by ``tol`` for ``n_iter_no_change``
         epochs and restore the best epoch's weights. ``"auto"`` enables it
-        for 1,000 samples or more. Without it, training stops when the
-        classifier's training loss stalls.
+        for 1,000 samples or more, unless a class has too few samples for the
+        split to hold it (then a warning says so and none is held out).
+        Without it, training stops when the classifier's training loss
+        stalls.
     validation_fraction : float, default=0.2
         Share of the data held out for early stopping. Larger than
         :class:`~sklearn.neural_network.MLPClassifier`'s 0.1 because the
@@ -365,7 +374,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "gamma": [Interval(Real, 0, None, closed="left")],
         "lambda_fea": [Interval(Real, 0, None, closed="left")],
         "lambda_adv": [Interval(Real, 0, None, closed="left")],
-        "augmentation_ratio": [Interval(Real, 0, None, closed="left")],
+        "augmentation_ratio": [
+            Interval(Real, 0, MAX_AUGMENTATION_RATIO, closed="both")
+        ],
         "augmentation_weight": [Interval(Real, 0, None, closed="left")],
         "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
@@ -474,12 +485,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape \
-                (n_samples, n_features) or (n_samples, C, H, W)
+                (n_samples, n_features), (n_samples, C, H, W) or \
+                (n_samples, H, W)
             Training data: tabular features, or images (flattened with
-            ``input_shape``, or 4-D). Sparse input is densified up to 100
-            million entries. A DataFrame or NumPy object array may mix
-            float, int, bool, ``category``, object and string columns with
-            missing cells (NaN, None, ``pd.NA``); see
+            ``input_shape``, 4-D, or 3-D for single-channel images, as
+            :func:`~skdvaan.datasets.load_mnist` returns them). Sparse input
+            is densified up to 100 million entries. A DataFrame or NumPy
+            object array may mix float, int, bool, ``category``, object and
+            string columns with missing cells (NaN, None, ``pd.NA``); see
             ``categorical_features``. NaN in a numeric NumPy array is
             refused: pass a DataFrame to have missing cells modelled.
         y : array-like of shape (n_samples,)
@@ -552,12 +565,22 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.class_counts_ = counts
         self.class_prior_ = counts / counts.sum()
         latent_dim = self._resolve_latent_dim(n_classes, shape)
-        class_weight = self._resolve_class_weight(n_classes)
+        class_weight = self._resolve_class_weight(n_classes, counts)
         self._check_class_prior(n_classes)
 
         early = self.early_stopping
         if early == "auto":
             early = n_samples >= AUTO_EARLY_STOPPING_MIN_SAMPLES
+            if early and self._validation_split_problem(counts):
+                # "auto" is our choice, not the user's: where a stratified
+                # split cannot hold every class, train without one.
+                warnings.warn(
+                    f"early_stopping='auto' trains without a validation split: "
+                    f"{self._validation_split_problem(counts)}",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                early = False
         if early:
             self._check_validation_split(counts)
 
@@ -683,7 +706,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         afresh. Mixed-type tables are not supported here, since their
         encoding (categories, missing cells) is fixed by ``fit`` on all
         rows; images take the pixel scale of the first block. A model loaded
-        from a file continues with a fresh Adam state.
+        from a file continues with a fresh Adam state. A call that fails
+        (bad input, a NaN loss, Ctrl-C before training) leaves the model as
+        it was before it.
 
         Parameters
         ----------
@@ -715,8 +740,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         (3, [539, 61])
         """
         first = not hasattr(self, "module_")
-        if first:
-            self._validate_params()
+        # Every call: set_params between calls must not slip past the checks.
+        self._validate_params()
+        saved = None if first else _incremental.snapshot(self)
         try:
             return self._partial_fit(X, y, classes, first)
         except BaseException:
@@ -724,6 +750,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 names = [a for a in vars(self) if a.endswith("_")]
                 for name in [*names, "_label_encoder", "_directions", "_optimizer"]:
                     self.__dict__.pop(name, None)
+            else:  # the model as it was before the call, not half updated
+                _incremental.restore(self, saved)
             raise
 
     def _partial_fit(self, X, y, classes, first):
@@ -786,8 +814,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             self._start_incremental(X, y, labels, shape, seed)
         n_classes = len(self.classes_)
         y_idx = self._label_encoder.transform(y).astype(np.int64)
+        block_counts = np.bincount(y_idx, minlength=n_classes)
+        # Checked before anything changes: the batches hold this block's rows.
+        class_weight = self._resolve_class_weight(
+            n_classes, block_counts, where="in this block"
+        )
         seen = self.class_counts_.copy()
-        counts = seen + np.bincount(y_idx, minlength=n_classes)
+        counts = seen + block_counts
         # Anchors in input units, before the scaler moves.
         pool = getattr(self, "_anchor_pool", None)
         if pool is None:
@@ -809,7 +842,6 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         )
         self.class_counts_ = counts
         self.class_prior_ = counts / counts.sum()
-        class_weight = self._resolve_class_weight(n_classes)
         weight = class_weight
         if isinstance(class_weight, str):  # "balanced", from every block so far
             weight = _balanced_weight(counts, "cpu")
@@ -1108,7 +1140,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
         return int(self.latent_dim)
 
-    def _resolve_class_weight(self, n_classes):
+    def _resolve_class_weight(self, n_classes, counts=None, where="in y"):
+        """The ``class_weight`` dict as a (K,) tensor; strings and None as they are.
+
+        With ``counts`` (rows per class), refuses weights that are 0 for every
+        class with rows: every loss is a weighted mean, and would be 0 / 0.
+        """
         if not isinstance(self.class_weight, dict):
             return self.class_weight
         unknown = set(self.class_weight) - set(self.classes_.tolist())
@@ -1124,16 +1161,32 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"{weight!r} for label {label!r}."
                 )
             w[np.searchsorted(self.classes_, label)] = weight
+        if counts is not None and not np.any(w[np.asarray(counts) > 0] > 0):
+            present = self.classes_[np.asarray(counts) > 0].tolist()
+            raise ValueError(
+                f"class_weight={self.class_weight!r} gives every class {where} "
+                f"({present}) weight 0: the training loss, a weighted mean, would "
+                "be 0 / 0. Give at least one of them a positive weight."
+            )
         return torch.as_tensor(w)
 
-    def _check_validation_split(self, counts):
+    def _validation_split_problem(self, counts):
+        """Why a stratified validation split cannot hold every class, or None."""
         n_val = counts.sum() * self.validation_fraction
         if counts.min() < 2 or n_val < len(counts):
+            return (
+                f"the smallest class has {counts.min()} samples and the split "
+                f"would hold {n_val:.1f} samples for {len(counts)} classes."
+            )
+        return None
+
+    def _check_validation_split(self, counts):
+        problem = self._validation_split_problem(counts)
+        if problem is not None:
             raise ValueError(
                 "early_stopping needs a stratified validation split with every "
-                f"class in it, but the smallest class has {counts.min()} samples "
-                f"and the split would hold {n_val:.1f} samples for {len(counts)} "
-                "classes. Pass early_stopping=False or more data."
+                f"class in it, but {problem} Pass early_stopping=False or more "
+                "data."
             )
 
     @staticmethod
@@ -1155,6 +1208,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"backbone={backbone!r} needs input_shape=(C, H, W) to know the "
                 "image size."
+            )
+        if backbone != "mlp" and self.batch_size == 1:
+            # Batch norm normalises over the batch: one image has no batch
+            # statistics (torch fails once the feature maps are 1x1).
+            raise ValueError(
+                f"DVAANClassifier(batch_size=1) cannot train backbone={backbone!r}: "
+                "its batch norm layers need at least 2 samples per batch. Use "
+                "batch_size >= 2, or backbone='mlp'."
             )
         cfg = NetworkConfig(
             n_features=n_features,
@@ -1203,6 +1264,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ):
                 X = np.asarray(X, dtype=object)
             validate_data(self, X, reset=False, skip_check_array=True)
+            if X.shape[0] < 1:  # as check_array says it on the numeric path
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={X.shape}) while a "
+                    "minimum of 1 is required by DVAANClassifier."
+                )
             return encoder.transform(X)
         X, _ = _base.flatten_images(X, self.input_shape_)
         X = validate_data(
@@ -1360,7 +1426,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         n_samples : int, default=1
             Number of samples.
         target_class : label or None, default=None
-            Class of the samples; ``None`` takes the smallest class seen in fit.
+            Class of the samples; ``None`` takes the smallest class seen in fit
+            (among those with rows: after :meth:`partial_fit`, a class passed
+            in ``classes`` only cannot be generated).
         kind : {"boundary", "core"}, default="boundary"
             ``"boundary"``: samples near the decision boundary, drawn by
             ``boundary_sampling``. Anchored (the default): real samples of
@@ -1407,20 +1475,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if kind not in ("boundary", "core"):
             raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
         check_max_move(max_move)
-        if target_class is None:
-            k = int(np.argmin(self.class_counts_))
-        else:
-            if np.ndim(target_class) != 0:
-                raise ValueError(
-                    f"target_class must be a single label, got {target_class!r}."
-                )
-            matches = np.flatnonzero(self.classes_ == target_class)
-            if matches.size == 0:
-                raise ValueError(
-                    f"target_class={target_class!r} is not one of the classes seen "
-                    f"in fit: {self.classes_.tolist()}."
-                )
-            k = int(matches[0])
+        k = self._target_index(target_class, kind)
         if n_samples * self.n_features_in_ > _base.MAX_DENSE_ENTRIES:
             raise ValueError(
                 f"n_samples={n_samples} would return "
@@ -1504,6 +1559,43 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         X[:, ints] = np.round(X[:, ints])
         return X, y_new
 
+    def _target_index(self, target_class, kind):
+        """Index of ``sample()``'s ``target_class``, checked; None: the smallest."""
+        counts = self.class_counts_
+        if target_class is None:
+            # The smallest class with rows: a class declared to partial_fit
+            # but not seen yet has nothing to generate from.
+            k = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
+        else:
+            if np.ndim(target_class) != 0:
+                raise ValueError(
+                    f"target_class must be a single label, got {target_class!r}."
+                )
+            matches = np.flatnonzero(self.classes_ == target_class)
+            if matches.size == 0:
+                raise ValueError(
+                    f"target_class={target_class!r} is not one of the classes seen "
+                    f"in fit: {self.classes_.tolist()}."
+                )
+            k = int(matches[0])
+        label = self.classes_[k]
+        label = getattr(label, "item", lambda: label)()  # 1, not np.int64(1)
+        if counts[k] == 0:
+            raise ValueError(
+                f"No rows of class {label!r} have been seen yet (it was declared "
+                "in partial_fit's classes= only): the model has learned nothing to "
+                "generate it from. Pass rows of it to partial_fit first, or choose "
+                "another target_class."
+            )
+        anchored = kind == "boundary" and self.boundary_sampling == "anchored"
+        if anchored and not bool((self.module_.anchor_y == k).any()):
+            raise ValueError(
+                f"The model keeps no real rows of class {label!r} to anchor boundary "
+                "samples on (a data-parallel fit keeps those of the first process, "
+                "whose shard held none): use kind='core', or refit."
+            )
+        return k
+
     def iter_samples(
         self,
         n_samples,
@@ -1511,6 +1603,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         chunk_size=100_000,
         target_class=None,
         kind="boundary",
+        max_move=T_MAX,
         random_state=None,
     ):
         """Generate samples in chunks, for outputs larger than memory.
@@ -1520,6 +1613,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         can be written to a Parquet file or a memmap without ever being in
         memory together. The chunks are drawn with seeds from
         ``random_state``: the same ``random_state`` gives the same chunks.
+        The arguments are checked when this is called, before the first
+        chunk is drawn.
 
         Parameters
         ----------
@@ -1527,7 +1622,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Number of samples in all.
         chunk_size : int, default=100_000
             Rows per chunk.
-        target_class, kind, random_state
+        target_class, kind, max_move, random_state
             As in :meth:`sample`.
 
         Yields
@@ -1554,14 +1649,23 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
         if not isinstance(chunk_size, Integral) or chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
-        rng = check_random_state(random_state)
-        for start in range(0, int(n_samples), int(chunk_size)):
-            n = min(int(chunk_size), int(n_samples) - start)
+        # What sample() checks, now rather than at the first chunk.
+        if kind not in ("boundary", "core"):
+            raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
+        check_max_move(max_move)
+        self._target_index(target_class, kind)
+        return self._chunks(
+            int(n_samples),
+            int(chunk_size),
+            dict(target_class=target_class, kind=kind, max_move=max_move),
+            check_random_state(random_state),
+        )
+
+    def _chunks(self, n_samples, chunk_size, params, rng):
+        for start in range(0, n_samples, chunk_size):
+            n = min(chunk_size, n_samples - start)
             yield self.sample(
-                n,
-                target_class=target_class,
-                kind=kind,
-                random_state=rng.randint(np.iinfo(np.int32).max),
+                n, random_state=rng.randint(np.iinfo(np.int32).max), **params
             )
 
     # ---------------------------------------------------------- persistence

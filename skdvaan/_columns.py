@@ -26,6 +26,7 @@ class Column:
     dtype: str  # str(dtype) of the input column
     categorical: bool
     integer: bool = False  # numeric: rounded on the way back
+    float_cells: bool = False  # object column of whole floats: given back as floats
     has_missing: bool = False
     na: str = "nan"  # object columns: the missing marker given back
     lo: float = 0.0  # numeric: observed range, for clipping
@@ -85,14 +86,14 @@ def fit_column(s, name, categorical, y_idx, max_categories):
         width = len(col.categories) + col.has_missing
     else:
         values = numeric_values(s, name, miss)
-        col.integer = bool(
-            pd.api.types.is_integer_dtype(s.dtype)
-            or pd.api.types.is_bool_dtype(s.dtype)
-            or (
-                is_object_dtype(s.dtype)
-                and all(isinstance(v, numbers.Integral) for v in s[~miss])
-            )
-        )
+        # Rounded back when every observed value is whole, whatever the dtype:
+        # the numeric path's integer_features_ rule, so that a missing cell
+        # (which makes an int column float, or sends the table here) does not
+        # change whether generated values are rounded.
+        observed = values[~miss]
+        col.integer = bool(np.all(observed == np.round(observed)))
+        if col.integer and is_object_dtype(s.dtype):
+            col.float_cells = not all(isinstance(v, numbers.Integral) for v in s[~miss])
         col.lo, col.hi = float(np.nanmin(values)), float(np.nanmax(values))
         width = int(col.has_missing)
     if y_idx is not None and width:
@@ -112,7 +113,13 @@ def check_column(col, classes):
     """``col`` if it is a state :func:`fit_column` could have made, else raise."""
     expect(isinstance(col.name, (str, int)), f"bad name {col.name!r}")
     pandas_dtype(col.dtype)  # TypeError on a dtype pandas does not know
-    flags = (col.categorical, col.integer, col.has_missing, col.ordered)
+    flags = (
+        col.categorical,
+        col.integer,
+        col.float_cells,
+        col.has_missing,
+        col.ordered,
+    )
     expect(all(isinstance(f, bool) for f in flags), "flags must be bools")
     expect(col.na in NA_MARKERS, f"bad missing marker {col.na!r}")
     if col.categorical:
@@ -161,6 +168,7 @@ def split_columns(X):
 def from_dtype(s, container):
     """Whether ``"from_dtype"`` makes the column categorical."""
     dt = s.dtype
+    refuse_complex(dt, scalar(s.name))
     if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
         return True
     if is_object_dtype(dt):
@@ -226,9 +234,20 @@ def resolve_categorical(spec, names, dtype_mask):
     return mask
 
 
+def refuse_complex(dt, name):
+    """Refuse a complex column as check_array does: a cast drops the imaginary part."""
+    if pd.api.types.is_complex_dtype(dt):
+        raise ValueError(
+            f"Complex data not supported: column {label(name)} has dtype {dt}; "
+            "split it into real columns (real and imaginary parts, or modulus "
+            "and angle)."
+        )
+
+
 def numeric_values(s, name, miss=None):
     """Float64 values of a numeric column, NaN where missing."""
     dt = s.dtype
+    refuse_complex(dt, name)
     not_numeric = f"Column {label(name)} is treated as numeric but holds "
     hint = "; list it in categorical_features (or use 'from_dtype')."
     if is_object_dtype(dt):
@@ -261,7 +280,8 @@ def objects(col, v, miss):
     elif col.dtype == "bool":
         values = v.astype(bool).astype(object)
     else:
-        values = (v.astype(np.int64) if col.integer else v).astype(object)
+        ints = col.integer and not col.float_cells
+        values = (v.astype(np.int64) if ints else v).astype(object)
     values[miss] = NA_MARKERS[col.na]
     return values
 

@@ -110,6 +110,7 @@ def train_step(
     x_aug=None,
     y_aug=None,
     split_bn=False,
+    zero_safe=False,
 ):
     """One mini-batch of Algorithm 1: losses, per-network updates, mu update.
 
@@ -181,6 +182,7 @@ def train_step(
         augmentation_weight=cfg.augmentation_weight,
         output=out,
         x_raw=x_raw,
+        zero_safe=zero_safe,
     )
     loss = L.cls + L.adv + L.ele + L.kl + cfg.lambda_fea * L.fea
     opt.zero_grad(set_to_none=True)
@@ -239,7 +241,7 @@ def pretrain(module, opt, X_t, y_t, directions, cfg, generator, class_weight):
         steps_before = done
         for start in range(0, stop, cfg.batch_size):
             idx = perm[start : start + cfg.batch_size]
-            if idx.shape[0] < 2 and done > steps_before:
+            if idx.shape[0] < min(2, cfg.batch_size) and done > steps_before:
                 continue  # batch norm needs two rows; as in the epochs below
             pretrain_step(
                 module,
@@ -308,9 +310,16 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
     one; :func:`~skdvaan._prior.sample_anchored`), or the paper's agreement test
     at the boundary itself (:func:`~skdvaan._prior.sample_boundary`). Only
     candidates that pass are used; there is no fallback during training.
+
+    A class with no real row among the anchors or in ``counts`` (declared to
+    ``partial_fit`` but not seen yet) gets no ``D+``: there is nothing to
+    anchor on, and a decoder that never saw the class cannot draw it.
     """
     was_training = module.training
     module.eval()
+    n_classes = len(counts)
+    anchored = np.bincount(module.anchor_y.cpu().numpy(), minlength=n_classes) > 0
+    has_rows = anchored if cfg.boundary_rule == "anchored" else anchored | (counts > 0)
     xs, ys = [], []
     # Candidates are decoded without gradients, so a table's draw runs in
     # batches large enough that per-batch overhead does not dominate (a
@@ -322,7 +331,7 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
         batch_size = max(cfg.batch_size, 256)
     for k, c in enumerate(counts):
         n = int(ratio * (counts.max() - c))
-        if n <= 0:
+        if n <= 0 or not has_rows[k]:
             continue
         if cfg.boundary_rule == "anchored":
             x, _ = sample_anchored(
@@ -467,6 +476,9 @@ def train(
         # From the real counts only: D+ adds boundary samples, it does not
         # dilute the weight of the real minority.
         weight = _balanced_weight(counts, device)
+    # A class of weight 0 can fill a batch alone; its losses then add 0
+    # (checked once here, not in every step).
+    zero_safe = weight is not None and bool((weight == 0).any())
     split_bn = module.has_batchnorm
     ramp_end = (
         max(cfg.augmentation_warmup, 1) + cfg.augmentation_warmup
@@ -517,8 +529,11 @@ def train(
             n_steps = 0
             for i, start in enumerate(range(0, end, cfg.batch_size)):
                 idx = perm[start : start + cfg.batch_size]
-                if idx.shape[0] < 2 and n_steps > 0:
-                    continue  # batch norm needs two rows; the row is seen next epoch
+                # Batch norm needs two rows: a one-row remainder is left for
+                # the next epoch. batch_size=1 (refused for batch-norm networks
+                # by the estimator) trains on every row.
+                if idx.shape[0] < min(2, cfg.batch_size) and n_steps > 0:
+                    continue
                 xa = ya = None
                 if n_aug:
                     aidx = aug_perm[i * aug_bs : (i + 1) * aug_bs]
@@ -536,6 +551,7 @@ def train(
                     x_aug=xa,
                     y_aug=ya,
                     split_bn=split_bn,
+                    zero_safe=zero_safe,
                 )
                 n_steps += 1
             if cfg.sync is not None:

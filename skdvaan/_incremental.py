@@ -3,12 +3,16 @@
 Two pieces that ``fit`` computes once over all rows and a stream must build
 up block by block: the real rows that boundary samples are anchored on (a
 uniform reservoir sample of each class, Vitter's algorithm R), and a seed
-per call that stays reproducible for an integer ``random_state``.
+per call that stays reproducible for an integer ``random_state``. And the
+copy of a fitted model's state that a failed call restores
+(:func:`snapshot`, :func:`restore`).
 """
 
+import copy
 from numbers import Integral
 
 import numpy as np
+import torch
 from sklearn.utils import check_random_state
 
 
@@ -52,3 +56,42 @@ def reservoir_update(pool_x, pool_y, X, y, seen, capacity, rng):
         out_x.append(keep)
         out_y.append(np.full(keep.shape[0], k, dtype=np.int64))
     return np.concatenate(out_x), np.concatenate(out_y)
+
+
+def snapshot(est):
+    """What one ``partial_fit`` call may change, copied so it can be undone.
+
+    The estimator's attributes (a shallow copy: the call replaces them,
+    except the scaler, which ``partial_fit`` updates in place and is copied),
+    the module's parameters and buffers (the anchors change size) and the
+    Adam state. About three copies of the weights, for the length of a call.
+    """
+    attrs = dict(vars(est))
+    if "scaler_" in attrs:
+        attrs["scaler_"] = copy.deepcopy(attrs["scaler_"])
+    module = est.module_
+    tensors = {n: t.detach().clone() for n, t in module.state_dict().items()}
+    opt = attrs.get("_optimizer")
+    opt_state = None if opt is None else copy.deepcopy(opt.state_dict())
+    return attrs, tensors, module.cfg.n_anchors, opt_state
+
+
+def restore(est, saved):
+    """Put back the state :func:`snapshot` copied: the call never happened."""
+    attrs, tensors, n_anchors, opt_state = saved
+    est.__dict__.clear()
+    est.__dict__.update(attrs)
+    module = est.module_
+    with torch.no_grad():
+        for name, value in tensors.items():
+            owner_name, _, attr = name.rpartition(".")
+            owner = module.get_submodule(owner_name)
+            current = getattr(owner, attr)
+            if isinstance(current, torch.nn.Parameter):
+                current.copy_(value)
+            else:  # a buffer, perhaps of another size now (the anchor rows)
+                setattr(owner, attr, value)
+    module.cfg.n_anchors = n_anchors
+    module.eval()  # as train() leaves a fitted module
+    if opt_state is not None:
+        est._optimizer.load_state_dict(opt_state)

@@ -49,7 +49,21 @@ def _weighted_mean(per_row, y, class_weight):
     if class_weight is None:
         return per_row.mean()
     w = class_weight[y]
-    return (w * per_row).sum() / w.sum()
+    # A batch of rows of weight 0 only (a class_weight of 0) adds 0, not
+    # 0 / 0; the clamp leaves every positive total as it is.
+    return (w * per_row).sum() / w.sum().clamp(min=torch.finfo(w.dtype).tiny)
+
+
+def _class_loss(logits, y, class_weight, zero_safe):
+    """Class-weighted cross-entropy, the mean over the batch's weight.
+
+    ``zero_safe`` (some class has weight 0) takes the mean by hand, so that a
+    batch of such rows only adds 0; otherwise torch's own weighted mean.
+    """
+    if not zero_safe:
+        return F.cross_entropy(logits, y, weight=class_weight)
+    ce = F.cross_entropy(logits, y, reduction="none")
+    return _weighted_mean(ce, y, class_weight)
 
 
 def dvaan_losses(
@@ -71,6 +85,7 @@ def dvaan_losses(
     augmentation_weight=1.0,
     output=None,
     x_raw=None,
+    zero_safe=False,
 ):
     """All losses of one step.
 
@@ -83,16 +98,17 @@ def dvaan_losses(
     tables) ``x_rec`` is activated, ``L_ele`` is ``output.recon_loss`` on the
     decoder's raw outputs ``x_raw``, and the per-feature scale of the
     reconstruction and KL terms is the number of input columns.
+    ``zero_safe``: some class has weight 0 (see :func:`_class_loss`).
     """
     lg_real, lg_rec, lg_prior = logits.split(x.shape[0])
     # The class weights say how much each class matters, to the classifier on
     # real and generated samples and to the ELBO: a minority row weighs as
     # much in the reconstruction as in the classification, so the autoencoder
     # does not learn the majority at the minority's expense.
-    adv = F.cross_entropy(lg_rec, y, weight=class_weight) + F.cross_entropy(
-        lg_prior, y, weight=class_weight
+    adv = _class_loss(lg_rec, y, class_weight, zero_safe) + _class_loss(
+        lg_prior, y, class_weight, zero_safe
     )
-    cls = F.cross_entropy(lg_real, y, weight=class_weight)
+    cls = _class_loss(lg_real, y, class_weight, zero_safe)
     if logits_aug is not None and logits_aug.shape[0] > 0:
         ce = F.cross_entropy(logits_aug, y_aug, reduction="none")
         w = torch.ones_like(ce) if class_weight is None else class_weight[y_aug]

@@ -235,8 +235,14 @@ def restore_classifier(cls, payload, tensors, device, prefix=""):
     est.latent_means_ = _array(a, "latent_means_", "f", (k, cfg.latent_dim))
     for key in ("class_prior_", "training_prior_"):
         prior = _array(a, key, "f", (k,))
-        ok = bool(np.all(prior > 0)) and bool(np.isclose(prior.sum(), 1.0))
-        _check(ok, f"{key} must hold positive probabilities summing to 1.")
+        # 0 only for a class without rows (declared to partial_fit, not seen).
+        ok = bool(np.all(prior[counts > 0] > 0)) and bool(np.all(prior >= 0))
+        ok = ok and bool(np.isclose(prior.sum(), 1.0))
+        _check(
+            ok,
+            f"{key} must hold probabilities summing to 1, positive for every "
+            "class with rows.",
+        )
         setattr(est, key, prior)
     temperature = a.get("temperature_")
     _check(

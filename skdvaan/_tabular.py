@@ -32,7 +32,10 @@ Decisions
 * Numeric columns: ``StandardScaler`` (missing cells ignored), a missing cell
   encoded as 0 plus a missing-indicator that the decoder generates, so
   generated rows miss cells at a learned rate rather than being imputed.
-  Integer and bool dtypes are rounded back. No CTGAN mode normalisation.
+  Columns whose observed values are all whole (integer and bool dtypes, and
+  floats such as an int column that a missing cell made float) are rounded
+  back, by the rule of the numeric path's ``integer_features_``; whole floats
+  in an object column come back as floats. No CTGAN mode normalisation.
 * Categorical columns: one-hot, one softmax head each, cross-entropy (as CTGAN
   and TVAE). No embeddings: more than ``max_categories`` (default 256, HGB's
   native limit) distinct values is refused, since it is nearly always an
@@ -44,7 +47,10 @@ Decisions
   activated probabilities instead: closer category frequencies, more noise.
   With ``y`` a row of class k gets only categories and missing cells class k
   had; numbers are clipped to the range of all of fit.
-* Refused: a column entirely missing in fit. Bool columns are categorical
+* Refused: a column entirely missing in fit, complex columns (as
+  ``check_array`` refuses them), and numeric columns whose mean or variance
+  overflows float64 (values beyond about 1e154), which the numeric path
+  refuses as too large for float32 after scaling. Bool columns are categorical
   under ``"from_dtype"``; left out of an explicit spec they are 0/1 numbers,
   still returned as bool. In a NumPy object array a column of numbers is
   numeric; a DataFrame object column is always categorical.
@@ -216,11 +222,35 @@ class ColumnEncoder:
         # The plain path validates X as the estimators did (dtype and memory
         # order decide the float rounding), so that it scales exactly as before.
         self.scaler_ = StandardScaler()
-        if self.is_plain_numeric:
-            self.scaler_.fit(_plain(X))
-        elif numeric:
-            self.scaler_.fit(np.column_stack(numeric))
+        # Overflow warnings are noise: a column whose statistics overflow is
+        # refused just below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.is_plain_numeric:
+                self.scaler_.fit(_plain(X))
+            elif numeric:
+                self.scaler_.fit(np.column_stack(numeric))
+        self._check_scale()
         return self
+
+    def _check_scale(self):
+        """Refuse numeric columns whose mean or variance is not finite.
+
+        Values above about 1e154 overflow the variance in float64; scaled by
+        a NaN or infinite scale they would reach the networks as zeros, come
+        back as NaN and leave a state no model file can hold.
+        """
+        if not hasattr(self.scaler_, "scale_"):
+            return  # no numeric column
+        stats = (self.scaler_.mean_, self.scaler_.var_, self.scaler_.scale_)
+        bad = ~np.logical_and.reduce([np.isfinite(a) for a in stats])
+        if bad.any():
+            num = [b.column for b in self.blocks_ if b.kind == "numeric"]
+            name = self.columns_[num[np.flatnonzero(bad)[0]]].name
+            raise ValueError(
+                f"Column {label(name)} holds values too large to represent in "
+                "float32 after scaling (its mean or variance overflows float64); "
+                "rescale the column (the network computes in float32)."
+            )
 
     def _build(self):
         """Derive the layout and the index tensors from ``columns_``."""
@@ -284,8 +314,10 @@ class ColumnEncoder:
     def is_plain_numeric(self):
         """True when every column is float, none categorical, none missing."""
         self._check_fitted()
+        # Whole-valued float columns too: the estimators' numeric path rounds
+        # them itself (integer_features_).
         return all(
-            not (c.categorical or c.integer or c.has_missing)
+            not (c.categorical or c.has_missing)
             and c.dtype in ("float16", "float32", "float64")
             for c in self.columns_
         )
@@ -322,11 +354,15 @@ class ColumnEncoder:
         num = [b for b in heads if b.kind == "numeric"]
         if num:
             values = [numeric_values(cols[b.column], names[b.column]) for b in num]
-            scaled = self.scaler_.transform(np.column_stack(values))
-            for b, z in zip(num, scaled.T, strict=True):
-                out[:, b.start] = np.nan_to_num(z, nan=0.0)
+            with np.errstate(over="ignore"):  # _float32 refuses what overflows
+                scaled = self.scaler_.transform(np.column_stack(values))
+            for b, v, z in zip(num, values, scaled.T, strict=True):
+                # Only missing cells become 0: a value that overflowed in
+                # scaling stays non-finite, and _float32 refuses it.
+                miss = np.isnan(v)
+                out[:, b.start] = np.where(miss, 0.0, z)
                 if self.columns_[b.column].has_missing:
-                    out[:, b.start + 1] = np.isnan(z)
+                    out[:, b.start + 1] = miss
         for b in heads:
             if b.kind == "categorical":
                 s = cols[b.column]
@@ -559,7 +595,9 @@ class ColumnEncoder:
         names = {f.name for f in fields(Column)}
         enc.columns_ = []
         for c in state["columns"]:
-            expect(isinstance(c, dict) and set(c) == names, f"bad column {c!r}")
+            # States written before float_cells existed lack it (False then).
+            keys = set(c) if isinstance(c, dict) else set()
+            expect(keys in (names, names - {"float_cells"}), f"bad column {c!r}")
             enc.columns_.append(check_column(Column(**c), classes))
         expect(enc.columns_, "no columns")
         expect(len({c.name for c in enc.columns_}) == len(enc.columns_), "repeats")

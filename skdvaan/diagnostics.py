@@ -155,7 +155,8 @@ def boundary_report(
     check_is_fitted(clf)
     y = np.asarray(y)
     if target_class is None:
-        target_class = clf.classes_[int(np.argmin(clf.class_counts_))]
+        # The smallest class with rows, as sample() takes it.
+        target_class = clf.classes_[clf._target_index(None, "core")]
     elif target_class not in clf.classes_:
         raise ValueError(
             f"target_class={target_class!r} is not one of the classes seen in fit: "

@@ -14,6 +14,7 @@ from skdvaan._calibration import (
     balanced_shift,
     calibrated_log_proba,
     fit_platt,
+    prior_shift,
     training_prior,
 )
 from skdvaan._engine import TrainConfig, augmentation_schedule, train_step
@@ -169,6 +170,27 @@ def test_training_prior_counts_weights_and_boundary_share():
     np.testing.assert_allclose(training_prior(counts, w, [0, 0], 0.5), [0.5, 0.5])
     # D+ of the minority at weight 0.5: minority mass 0.5 + 0.5 of 1.5.
     np.testing.assert_allclose(training_prior(counts, w, [0, 30], 0.5), [1 / 3, 2 / 3])
+
+
+def test_a_class_without_rows_is_never_shifted_up():
+    # Declared to partial_fit, no rows yet: training prior 0, not 1e-12.
+    counts = np.array([60, 20, 0])
+    w = counts.sum() / (3 * np.maximum(counts, 1.0))  # balanced
+    pi_train = training_prior(counts, w, [0, 0, 0], 0.5)
+    np.testing.assert_allclose(pi_train, [0.5, 0.5, 0.0])
+    # Balanced or explicit priors: no shift for it, and the seen classes
+    # keep their trained proportions of the rest (here, no shift at all).
+    np.testing.assert_allclose(balanced_shift(pi_train), [0.0, 0.0, 0.0], atol=1e-12)
+    shift = prior_shift([0.2, 0.2, 0.6], pi_train)
+    assert shift[2] == 0.0 and shift[2] - shift[0] <= 0.0
+    np.testing.assert_allclose(shift[0], shift[1])
+    # Its frequency in fit, 0: probability 0 up to the floor of 1e-12.
+    shift = prior_shift(counts / counts.sum(), pi_train)
+    proba = np.exp(calibrated_log_proba(np.zeros((1, 3)), 1.0, shift))[0]
+    np.testing.assert_allclose(proba[:2], [0.75, 0.25])
+    assert proba[2] < 1e-11
+    # Every class seen: as before, log pi - log pi'.
+    np.testing.assert_allclose(prior_shift([0.8, 0.2], [0.5, 0.5]), np.log([1.6, 0.4]))
 
 
 def test_fit_platt_recovers_a_known_scale_and_bias():

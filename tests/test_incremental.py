@@ -6,9 +6,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.datasets import make_classification
 from sklearn.metrics import roc_auc_score
 
+import skdvaan._classifier
+import skdvaan._engine
 from skdvaan import DVAANClassifier
 from skdvaan._incremental import call_seed, reservoir_update
 
@@ -178,3 +181,133 @@ def test_iter_samples_yields_chunks_reproducibly(data):
     assert list(clf.iter_samples(0)) == []
     with pytest.raises(ValueError, match="chunk_size"):
         next(clf.iter_samples(10, chunk_size=0))
+
+
+def only_majority(X, y, n=40):
+    return X[y == 0][:n], y[y == 0][:n]
+
+
+@pytest.mark.parametrize("warmup", [0, 5])
+def test_boundary_samples_skip_a_declared_class_without_rows(data, warmup):
+    # D+ used to draw anchors of the unseen class from zero rows (a torch
+    # RuntimeError) in the first epoch after the warm-up.
+    X0, y0 = only_majority(*data)
+    clf = tiny(pretrain_steps=5, hidden_layer_sizes=(8,), augmentation_warmup=warmup)
+    for _ in range(warmup + 2):
+        clf.partial_fit(X0, y0, classes=[0, 1])
+    assert clf.n_iter_ == warmup + 2
+    assert clf.class_counts_.tolist() == [40 * (warmup + 2), 0]
+    assert all(h["n_boundary"] == 0 for h in clf.history_)
+
+
+def test_a_failed_call_leaves_the_model_as_it_was(data, monkeypatch):
+    X, y = data
+    (X1, y1), (X2, y2), (X3, y3) = blocks(X, y)
+    a, b = tiny(), tiny()
+    for clf in (a, b):
+        clf.partial_fit(X1, y1, classes=[0, 1]).partial_fit(X2, y2)
+    before = b.predict_proba(X)
+    real_train = skdvaan._classifier.train
+
+    def train_then_fail(module, *args, **kwargs):
+        real_train(module, *args, **kwargs)  # weights, mu and Adam move
+        with torch.no_grad():
+            module.x_min.fill_(7.0)
+        raise skdvaan._engine.NonFiniteLossError("a loss became NaN")
+
+    monkeypatch.setattr(skdvaan._classifier, "train", train_then_fail)
+    with pytest.raises(FloatingPointError, match="NaN"):
+        b.partial_fit(X3, y3)
+    monkeypatch.undo()
+    assert b.n_iter_ == 2 and len(b.history_) == 2
+    assert b.class_counts_.tolist() == a.class_counts_.tolist()
+    assert b.scaler_.n_samples_seen_ == a.scaler_.n_samples_seen_ == 600
+    assert np.array_equal(b.predict_proba(X), before)
+    assert torch.equal(b.module_.x_min, a.module_.x_min)
+    assert b.module_.anchor_x.shape == a.module_.anchor_x.shape
+    # The next call continues as if the failed one never happened (Adam too).
+    a.partial_fit(X3, y3)
+    b.partial_fit(X3, y3)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_a_class_without_rows_takes_no_prediction(data, tmp_path):
+    X, y = data
+    X0, y0 = only_majority(X, y)
+    clf = tiny(pretrain_steps=5, hidden_layer_sizes=(8,), augmentation_ratio=0.0)
+    clf.partial_fit(X0, y0, classes=[0, 1])
+    logits = clf._raw_logits(X)
+    # "fit": the class's frequency is 0, so is its probability (up to 1e-12).
+    assert clf.predict_proba(X)[:, 1].max() < 1e-9
+    assert (clf.predict(X) == 0).all()
+    # Balanced or explicit priors: no shift for the class (it used to get
+    # +27.6 and every row); here the network's own softmax.
+    for prior in ("balanced", [0.5, 0.5], [0.2, 0.8]):
+        clf.set_params(class_prior=prior)
+        proba = clf.predict_proba(X)
+        np.testing.assert_allclose(
+            proba[:, 1], 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
+        )
+    clf.set_params(class_prior="fit")
+    assert clf.training_prior_.tolist() == [1.0, 0.0]
+    # Model files keep the zero.
+    clf.save(tmp_path / "model.skdvaan")
+    loaded = DVAANClassifier.load(tmp_path / "model.skdvaan")
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_sample_refuses_a_class_without_rows(data):
+    X, y = data
+    X0, y0 = only_majority(X, y)
+    clf = tiny(pretrain_steps=5, hidden_layer_sizes=(8,))
+    clf.partial_fit(X0, y0, classes=[0, 1])
+    for kind in ("boundary", "core"):
+        with pytest.raises(ValueError, match="No rows of class 1 have been seen"):
+            clf.sample(3, target_class=1, kind=kind)
+    with pytest.raises(ValueError, match="No rows of class 1"):
+        clf.iter_samples(3, target_class=1)
+    # The default target is the smallest class among those seen.
+    _, y_new = clf.sample(3, random_state=0)
+    assert y_new.tolist() == [0, 0, 0]
+    clf.partial_fit(X[:60], y[:60])
+    assert clf.sample(3, random_state=0)[1].tolist() == [1, 1, 1]
+
+
+def test_class_weight_of_0_for_every_class_in_a_block_is_refused(data):
+    X, y = data
+    X0, y0 = only_majority(X, y)
+    clf = tiny(class_weight={0: 0.0, 1: 1.0})
+    with pytest.raises(
+        ValueError, match=r"every class in this block \(\[0\]\) weight 0"
+    ):
+        clf.partial_fit(X0, y0, classes=[0, 1])
+    assert not hasattr(clf, "module_")
+    clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="weight 0"):
+        clf.partial_fit(X0, y0)
+    assert clf.n_iter_ == 1 and clf.class_counts_.sum() == len(y)
+
+
+def test_parameters_are_checked_on_every_call(data):
+    X, y = data
+    clf = tiny().partial_fit(X[:300], y[:300])
+    clf.set_params(augmentation_ratio=1e9)
+    with pytest.raises(ValueError, match="'augmentation_ratio' parameter"):
+        clf.partial_fit(X[:300], y[:300])
+    assert clf.n_iter_ == 1
+
+
+def test_iter_samples_forwards_max_move(data):
+    X, y = data
+    clf = stream(tiny(), X, y)
+    chunks = list(clf.iter_samples(5, chunk_size=2, max_move=0.2, random_state=3))
+    rng = np.random.RandomState(3)
+    for n, (Xc, _) in zip([2, 2, 1], chunks):
+        seed = rng.randint(np.iinfo(np.int32).max)
+        X_ref, _ = clf.sample(n, max_move=0.2, random_state=seed)
+        assert np.array_equal(Xc, X_ref)
+    X_default, _ = clf.sample(1, random_state=seed)  # the move matters here
+    assert not np.array_equal(chunks[-1][0], X_default)
+    # Checked on the call, before any chunk is drawn.
+    with pytest.raises(ValueError, match="max_move"):
+        clf.iter_samples(5, max_move=-1.0)

@@ -12,6 +12,7 @@ import pytest
 from scipy import sparse
 from sklearn.model_selection import cross_val_score
 
+import skdvaan._classifier
 from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan._cli import main
 
@@ -94,6 +95,21 @@ def resampled(frame):
     return sampler.fit_resample(frame, _labels())
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the training loop is entered."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training ran although the input was invalid")
+
+    monkeypatch.setattr(skdvaan._classifier, "train", refuse)
+
+
+def _fits(**kw):
+    """The classifier's fit and the sampler's fit_resample, for refusals."""
+    return [tiny(**kw).fit, DVAANSampler(estimator=tiny(**kw)).fit_resample]
+
+
 def _assert_valid_rows(new, real, y_real, label):
     """Generated rows of class ``label`` against the real table."""
     assert list(new.columns) == list(real.columns)
@@ -112,7 +128,8 @@ def _assert_valid_rows(new, real, y_real, label):
             v = s.dropna().to_numpy(dtype=np.float64)
             lo, hi = float(ref.min()), float(ref.max())
             assert ((v >= lo) & (v <= hi)).all(), c
-            if pd.api.types.is_integer_dtype(ref.dtype):
+            observed = ref.dropna().to_numpy(dtype=np.float64)
+            if (observed == np.round(observed)).all():  # as integer_features_
                 assert (v == np.round(v)).all(), c
         if not own[c].isna().any():
             assert not s.isna().any(), c
@@ -179,6 +196,83 @@ def test_object_array(frame):
     X_res, y_res = DVAANSampler(estimator=tiny(), random_state=0).fit_resample(A, y)
     assert X_res.dtype == object and len(X_res) == 2 * (N - N_MINORITY)
     assert pd.DataFrame(X_res[:N]).equals(pd.DataFrame(A))
+
+
+@pytest.mark.parametrize("container", ["DataFrame", "object array"])
+def test_values_whose_variance_overflows_are_refused(container, no_training):
+    # They used to be zeroed in training, come back as NaN from sample(), and
+    # leave a model file that load() refused.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {
+            "x": rng.randn(60) * 1e200,
+            "c": pd.Categorical(rng.choice(["a", "b"], 60)),
+        }
+    )
+    X = X if container == "DataFrame" else X.to_numpy(dtype=object)
+    y = (np.arange(60) < 12).astype(int)
+    for fit in _fits():
+        with pytest.raises(ValueError, match="too large to represent in float32"):
+            fit(X, y)
+
+
+def test_complex_column_refused(no_training):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"z": rng.randn(60) + 1j * rng.randn(60), "x": rng.randn(60)})
+    y = (np.arange(60) < 12).astype(int)
+    for fit in _fits():
+        with pytest.raises(ValueError, match="Complex data not supported"):
+            fit(X, y)
+        with pytest.raises(ValueError, match="Complex data not supported"):
+            fit(X.assign(c=["a", "b"] * 30), y)
+
+
+def test_no_rows_at_prediction_names_the_estimator(fitted, frame):
+    match = "0 sample\\(s\\) .* minimum of 1 is required by DVAANClassifier"
+    for method in ("predict", "predict_proba", "decision_function", "encode"):
+        with pytest.raises(ValueError, match=match):
+            getattr(fitted, method)(frame.iloc[:0])
+
+
+def test_whole_float_column_is_rounded_with_or_without_missing_cells():
+    # The numeric path rounds a column that held only whole numbers; a missing
+    # cell elsewhere sends the table to the mixed path, which must do the same.
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"cnt": rng.randint(0, 10, 60).astype(float), "x": rng.randn(60)})
+    y = (np.arange(60) < 12).astype(int)
+    for holes in ([], ["x"], ["cnt"]):
+        X = df.copy()
+        for name in holes:
+            X.loc[0, name] = np.nan
+        sampler = DVAANSampler(estimator=tiny(), random_state=0)
+        new = sampler.fit_resample(X, y)[0].iloc[60:]
+        assert (sampler.estimator_.encoder_ is not None) == bool(holes)
+        cnt = new["cnt"].dropna().to_numpy()
+        assert len(cnt) and (cnt == np.round(cnt)).all(), holes
+        assert (new["x"].dropna() != np.round(new["x"].dropna())).any()
+
+
+def test_cli_rounds_an_int_column_with_a_blank_cell(tmp_path):
+    # read_csv makes an int column with a blank cell float; --help promises
+    # integer columns generated values that are whole.
+    rng = np.random.default_rng(0)
+    n = 60
+    table = pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, n).astype(object),
+            "income": rng.normal(50, 10, n),
+            "label": np.where(np.arange(n) < 12, "yes", "no"),
+        }
+    )
+    table.loc[3, "age"] = None
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    table.to_csv(src, index=False)
+    args = ["--target", "label", "--max-iter", "2", "--random-state", "0"]
+    assert main(["resample", str(src), "-o", str(out), *args]) == 0
+    res = pd.read_csv(out)
+    assert res["age"].dtype == np.float64 and len(res) > n
+    ages = res["age"].iloc[n:].dropna().to_numpy()
+    assert len(ages) and (ages == np.round(ages)).all()
 
 
 def test_cross_val_score_on_a_string_column():

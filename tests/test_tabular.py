@@ -178,6 +178,44 @@ def test_integers_are_remembered():
     assert (back >= X.min(0)).all() and (back <= X.max(0)).all()
 
 
+def test_whole_floats_are_rounded_as_on_the_numeric_path():
+    # An int column that a missing cell elsewhere (or its own) made float:
+    # rounded back, like the numeric path's integer_features_.
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "cnt": rng.integers(0, 10, 40).astype(float),
+            "cnt_na": np.where(rng.random(40) < 0.2, np.nan, rng.integers(0, 5, 40)),
+            "x": rng.normal(size=40),
+        }
+    )
+    df.loc[0, "x"] = np.nan
+    enc = ColumnEncoder().fit(df)
+    assert [c.integer for c in enc.columns_] == [True, True, False]
+    Z = enc.activate(
+        torch.randn(200, enc.n_encoded, generator=torch.Generator().manual_seed(0)) * 3
+    ).numpy()
+    back = enc.inverse_transform(Z)
+    assert back.dtypes.equals(df.dtypes)
+    for name in ("cnt", "cnt_na"):
+        v = back[name].dropna().to_numpy()
+        np.testing.assert_array_equal(v, np.round(v))
+    assert not np.array_equal(back["x"].dropna(), np.round(back["x"].dropna()))
+    # Whole floats in an object column are rounded and stay floats; ints, ints.
+    X = np.array([[1.0, 3, "a"], [2.0, 7, "b"], [None, 5, "a"], [4.0, 3, "b"]], object)
+    enc = ColumnEncoder().fit(X)
+    Z = np.random.default_rng(1).normal(size=(20, enc.n_encoded)) * 3
+    out = enc.inverse_transform(enc.activate(torch.as_tensor(Z)).numpy())
+    cells = [v for v in out[:, 0] if v is not None]
+    assert cells and all(type(v) is float and v == round(v) for v in cells)
+    assert all(type(v) is int for v in out[:, 1])
+    # A state written before float_cells existed still loads.
+    state = json.loads(json.dumps(enc.to_dict()))
+    for c in state["columns"]:
+        c.pop("float_cells")
+    assert not any(c.float_cells for c in ColumnEncoder.from_dict(state).columns_)
+
+
 def test_categorical_features_variants():
     X = np.array([[0.0, 1.5], [1.0, 2.5], [2.0, 0.5], [1.0, 1.0]])
     for spec in ([0], np.array([True, False]), (0,)):
@@ -236,8 +274,28 @@ def test_refused_columns():
         ColumnEncoder().fit(pd.DataFrame({"t": pd.date_range("2020", periods=3)}))
     with pytest.raises(ValueError, match="infinite"):
         ColumnEncoder().fit(pd.DataFrame({"a": [1.0, np.inf], "b": ["x", "y"]}))
+    # Casting to float64 would drop the imaginary part.
+    with pytest.raises(ValueError, match="Complex data not supported: column 'z'"):
+        ColumnEncoder().fit(pd.DataFrame({"z": [1 + 2j, 3j], "b": ["x", "y"]}))
+    enc = ColumnEncoder().fit(pd.DataFrame({"z": [1.0, 2.0], "b": ["x", "y"]}))
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        enc.transform(pd.DataFrame({"z": [1 + 2j, 3j], "b": ["x", "y"]}))
     with pytest.raises(NotFittedError):
         ColumnEncoder().transform(np.zeros((1, 1)))
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e300])
+def test_values_whose_variance_overflows_are_refused(scale):
+    # StandardScaler's variance overflows float64 to NaN: transform used to
+    # zero the column and inverse_transform to give NaN back.
+    x = np.random.default_rng(0).normal(size=30) * scale
+    for X in (
+        pd.DataFrame({"x": x, "c": pd.Categorical(["a", "b"] * 15)}),
+        np.c_[x.astype(object), ["a", "b"] * 15],
+        pd.DataFrame({"x": x}),  # the plain path
+    ):
+        with pytest.raises(ValueError, match="too large to represent in float32"):
+            ColumnEncoder().fit(X)
 
 
 def test_transform_unknown_and_unexpected(frame, y):

@@ -156,6 +156,18 @@ BAD_PARAMS = {
     "backbone": (dict(backbone="resnet"), "'backbone' parameter"),
     "latent_dim 0": (dict(latent_dim=0), "'latent_dim' parameter"),
     "class_weight label": (dict(class_weight={5: 1.0}), "class_weight names labels"),
+    "class_weight all 0": (
+        dict(class_weight={0: 0, 1: 0.0}),
+        r"gives every class in y \(\[0, 1\]\) weight 0",
+    ),
+    "augmentation_ratio above 10": (
+        dict(augmentation_ratio=10.5),
+        "'augmentation_ratio' parameter",
+    ),
+    "augmentation_ratio huge": (
+        dict(augmentation_ratio=1e9),
+        "'augmentation_ratio' parameter",
+    ),
     "device tpu": (dict(device="tpu"), "device='tpu' is not a device"),
     "batch_size": (dict(batch_size=0), "'batch_size' parameter"),
     "validation_fraction": (dict(validation_fraction=1.0), "'validation_fraction'"),
@@ -187,7 +199,9 @@ def test_sampler_refuses_invalid_estimator_parameters(case, data, no_training):
         tiny_sampler(**params).fit_resample(*data)
 
 
-@pytest.mark.parametrize("params", [dict(mu=-1.0), dict(max_iter=-1)])
+@pytest.mark.parametrize(
+    "params", [dict(mu=-1.0), dict(max_iter=-1), dict(augmentation_ratio=1e9)]
+)
 def test_sampler_validates_estimator_constraints(params, data, no_training):
     with pytest.raises(ValueError, match="parameter of DVAANClassifier"):
         tiny_sampler(**params).fit_resample(*data)
@@ -219,6 +233,12 @@ def test_class_weight_values_checked(weight, data, no_training):
         tiny(class_weight={0: weight}).fit(*data)
 
 
+def test_augmentation_ratio_up_to_10_is_accepted(data):
+    tiny(augmentation_ratio=10)._validate_params()
+    # One class of weight 0 is fine while another has rows that count.
+    tiny(class_weight={0: 0.0}, max_iter=1, pretrain_steps=0).fit(*data)
+
+
 def test_early_stopping_split_too_small(data, no_training):
     X, _ = data
     # 10 + 3 samples: a 10 % split holds 1.3 samples for 2 classes.
@@ -229,6 +249,28 @@ def test_early_stopping_split_too_small(data, no_training):
     # A class of one sample cannot be in both the training and validation set.
     with pytest.raises(ValueError, match="smallest class has 1 samples"):
         tiny(early_stopping=True).fit(X[:31], np.r_[[0] * 30, [1] * 1])
+
+
+def test_batches_of_weight_0_rows_only_add_nothing():
+    # Weight 0 for the large class: most batches of 8 hold none of the small
+    # one, and their weighted means were 0 / 0 (a NaN loss in epoch 1).
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(200, 3), np.r_[[0] * 196, [1] * 4]
+    clf = tiny(class_weight={0: 0.0, 1: 1.0}, batch_size=8, max_iter=2)
+    clf.fit(X, y)
+    assert all(np.isfinite(h["loss_cls"]) for h in clf.history_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_auto_early_stopping_without_a_possible_split_trains_without_one():
+    # "auto" chose early stopping for 1,000 rows; a 1-row class makes the
+    # stratified split impossible, so it says so and trains without one.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(1000, 3), np.r_[[0] * 999, [1]]
+    with pytest.warns(UserWarning, match="trains without a validation split"):
+        clf = tiny(max_iter=1, pretrain_steps=0).fit(X, y)
+    assert "validation_score" not in clf.history_[0]
+    assert np.isfinite(clf.predict_proba(X)).all()
 
 
 # ------------------------------------------------------------------ images
@@ -248,6 +290,35 @@ def test_3d_X_fits_and_predicts():
     clf = tiny().fit(X, np.arange(20) % 2)
     assert clf.input_shape_ == (1, 4, 4)
     assert np.array_equal(clf.predict_proba(X), clf.predict_proba(X.reshape(20, 16)))
+    assert "(n_samples, H, W)" in DVAANClassifier.fit.__doc__  # documented input
+
+
+@pytest.mark.parametrize("backbone", ["auto", "conv", "paper"])
+def test_batch_size_1_refused_for_batch_norm_backbones(backbone, no_training):
+    # Batch norm has no batch statistics for one image: torch used to fail
+    # inside pretraining ("Expected more than 1 value per channel").
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(61, 64), np.r_[[0] * 40, [1] * 21]
+    clf = tiny(input_shape=(1, 8, 8), backbone=backbone, batch_size=1)
+    with pytest.raises(ValueError, match=r"batch_size=1\) cannot train backbone"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="batch norm"):
+        DVAANSampler(estimator=clf, random_state=0).fit_resample(X, y)
+
+
+def test_batch_size_1_trains_on_every_row(data, monkeypatch):
+    # An MLP has no batch norm: every one-row batch is a step (the engine
+    # used to skip all but the first of each epoch).
+    steps = []
+    step = skdvaan._engine.train_step
+    monkeypatch.setattr(
+        skdvaan._engine, "train_step", lambda *a, **k: steps.append(1) or step(*a, **k)
+    )
+    X, y = data
+    tiny(batch_size=1, max_iter=2, augmentation_ratio=0.0).fit(X, y)
+    assert len(steps) == 2 * len(X)
+    # Image networks with batch_size=1 but no batch norm train as well.
+    tiny(input_shape=(1, 2, 2), backbone="mlp", batch_size=1).fit(np.abs(X) % 1, y)
 
 
 @pytest.mark.parametrize("scale", [-1.0, 300.0])
