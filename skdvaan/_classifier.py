@@ -608,8 +608,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             counts = _count(y_idx, n_classes, sync)
 
         # Scaling, fitted on the training part only: standardise tabular
-        # features; map pixels to [0, 1].
+        # features; map pixels to [0, 1]. A refit drops the other kind's.
         self.input_shape_ = shape
+        for stale in ("scaler_", "pixel_scale_"):
+            self.__dict__.pop(stale, None)
         if shape is None and not mixed:
             self.scaler_ = (
                 StandardScaler().fit(X) if sync is None else _shared_scaler(X, sync)
@@ -1468,7 +1470,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``target_class`` repeated.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 0:
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 0
+        ):
             raise ValueError(
                 f"n_samples must be a non-negative int, got {n_samples!r}."
             )
@@ -1643,11 +1649,19 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         [100, 100, 50]
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 0:
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 0
+        ):
             raise ValueError(
                 f"n_samples must be a non-negative int, got {n_samples!r}."
             )
-        if not isinstance(chunk_size, Integral) or chunk_size < 1:
+        if (
+            not isinstance(chunk_size, Integral)
+            or isinstance(chunk_size, bool)
+            or chunk_size < 1
+        ):
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
         # What sample() checks, now rather than at the first chunk.
         if kind not in ("boundary", "core"):

@@ -397,3 +397,18 @@ def test_boundary_report_on_a_mixed_model(fitted, frame):
     report = boundary_report(fitted, frame, _labels(), n_samples=20, random_state=0)
     assert report.index.tolist() == ["real", "boundary", "core"]
     assert np.isfinite(report["proba_mean"]).all()
+
+
+def test_refit_on_another_kind_of_data_drops_the_old_scaling():
+    rng = np.random.RandomState(0)
+    y = np.r_[[0] * 30, [1] * 10]
+    X = rng.randn(40, 3)
+    df = pd.DataFrame({"x": X[:, 0], "c": pd.Categorical(rng.choice(["a", "b"], 40))})
+    clf = tiny().fit(X, y)
+    assert hasattr(clf, "scaler_")
+    clf.fit(df, y)  # the encoder scales now; no scaler of the old fit is left
+    assert not hasattr(clf, "scaler_") and clf.encoder_ is not None
+    clf.set_params(input_shape=(1, 2, 2)).fit(rng.rand(40, 4), y)
+    assert not hasattr(clf, "scaler_") and hasattr(clf, "pixel_scale_")
+    clf.set_params(input_shape=None).fit(X, y)
+    assert not hasattr(clf, "pixel_scale_")

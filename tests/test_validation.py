@@ -406,6 +406,13 @@ def test_sample_bad_arguments(fitted):
         ValueError, match="n_samples must be a non-negative int, got 2.5"
     ):
         fitted.sample(2.5)
+    # A bool is an int to Python, not a count to a user.
+    with pytest.raises(ValueError, match="got True"):
+        fitted.sample(True)
+    with pytest.raises(ValueError, match="got True"):
+        next(fitted.iter_samples(True))
+    with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+        next(fitted.iter_samples(3, chunk_size=True))
     with pytest.raises(
         ValueError, match="kind must be 'boundary' or 'core', got 'edge'"
     ):
