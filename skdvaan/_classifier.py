@@ -1,19 +1,25 @@
 """DVAANClassifier: the DVAAN discriminator as a scikit-learn classifier."""
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
@@ -33,7 +39,7 @@ from ._engine import (
     train,
 )
 from ._networks import PAPER_CHANNELS, PAPER_KERNELS, DVAANModule, NetworkConfig
-from ._persistence import load_estimator, register, save_estimator
+from ._persistence import read_estimator, register, save_estimator
 from ._prior import (
     T_MAX,
     class_directions,
@@ -77,6 +83,23 @@ def _count(y_idx, n_classes, sync):
     """Rows per class, over every shard of a data-parallel fit."""
     counts = np.bincount(y_idx, minlength=n_classes)
     return counts if sync is None else sync.sum(counts).astype(np.int64)
+
+
+def _fewest_training_rows(counts, n_train):
+    """Fewest rows of each class a stratified split puts in ``n_train`` rows.
+
+    As scikit-learn allots them (``StratifiedShuffleSplit``): each class its
+    share rounded down, then one more row to the classes with the largest
+    remainders, ties broken at random; a class in a tie for the last rows
+    may get none of them.
+    """
+    continuous = counts / counts.sum() * n_train  # as scikit-learn computes it
+    floored = np.floor(continuous)
+    need = int(n_train - floored.sum())
+    remainder = continuous - floored
+    # Sure of one more row: no more classes at or above its remainder than rows.
+    sure = (remainder[None, :] >= remainder[:, None]).sum(axis=1) <= need
+    return floored.astype(np.int64) + sure
 
 
 def _shared_scaler(X, sync):
@@ -250,14 +273,17 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         its ROC AUC has not improved by ``tol`` for ``n_iter_no_change``
         epochs and restore the best epoch's weights. ``"auto"`` enables it
         for 1,000 samples or more, unless a class has too few samples for the
-        split to hold it (then a warning says so and none is held out).
+        split to hold it, or for the training part to keep a row of it (then
+        a warning says so and none is held out).
         Without it, training stops when the classifier's training loss
         stalls.
     validation_fraction : float, default=0.2
         Share of the data held out for early stopping. Larger than
         :class:`~sklearn.neural_network.MLPClassifier`'s 0.1 because the
         validation ROC AUC of a rare class is noisy: on our benchmarks 0.2
-        stopped at better epochs.
+        stopped at better epochs. With ``early_stopping=True``, a fraction
+        whose split would leave the validation part fewer rows than classes,
+        or the training part no row of some class, is refused before training.
     n_iter_no_change : int, default=10
         Epochs without improvement before stopping.
     tol : float, default=1e-4
@@ -578,7 +604,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"early_stopping='auto' trains without a validation split: "
                     f"{self._validation_split_problem(counts)}",
                     UserWarning,
-                    stacklevel=3,
+                    # _fit <- fit <- sklearn's _fit_context wrapper <- the user.
+                    stacklevel=4,
                 )
                 early = False
         if early:
@@ -1012,6 +1039,24 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             _base.default_threads(conv=cfg.input_shape is not None),
         )
 
+    def _check_after_fit(self, *names):
+        """Check that the model is fitted and the parameters ``names`` valid.
+
+        For the methods used after fit: ``set_params`` may have changed what
+        they read since fit validated it. The parameters are checked against
+        fit's constraints, with its messages; only those the method reads,
+        as all of them would cost a tenth of a one-row prediction. Skipped
+        where scikit-learn's config skips parameter validation, as in fit.
+        """
+        check_is_fitted(self)
+        if get_config()["skip_parameter_validation"]:
+            return
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in names},
+            {name: getattr(self, name) for name in names},
+            caller_name=type(self).__name__,
+        )
+
     def _selection(self, shape):
         if self.boundary_selection == "auto":
             return "uncertain" if shape is None else "window"
@@ -1173,12 +1218,37 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return torch.as_tensor(w)
 
     def _validation_split_problem(self, counts):
-        """Why a stratified validation split cannot hold every class, or None."""
+        """Why a stratified validation split cannot hold every class, or None.
+
+        The split is ``train_test_split``'s: ``ceil(validation_fraction * n)``
+        rows held out, the rest for training. Every class needs a row on each
+        side, and the validation part a row per class.
+        """
         n_val = counts.sum() * self.validation_fraction
         if counts.min() < 2 or n_val < len(counts):
             return (
                 f"the smallest class has {counts.min()} samples and the split "
                 f"would hold {n_val:.1f} samples for {len(counts)} classes."
+            )
+        # The training side: scikit-learn refuses fewer rows than classes, and
+        # its allotment by class can leave a small class none.
+        n = int(counts.sum())
+        n_train = n - math.ceil(n_val)
+        vf = self.validation_fraction
+        if n_train < len(counts):
+            return (
+                f"validation_fraction={vf} would leave {n_train} of {n} samples "
+                f"for training, fewer than the {len(counts)} classes."
+            )
+        rows = _fewest_training_rows(counts, n_train)
+        if rows.min() == 0:
+            k = int(np.argmin(rows))
+            label = self.classes_[k]
+            label = getattr(label, "item", lambda: label)()  # 1, not np.int64(1)
+            return (
+                f"validation_fraction={vf} would leave {n_train} of {n} samples "
+                f"for training, which may hold none of class {label!r} "
+                f"({counts[k]} samples)."
             )
         return None
 
@@ -1187,8 +1257,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if problem is not None:
             raise ValueError(
                 "early_stopping needs a stratified validation split with every "
-                f"class in it, but {problem} Pass early_stopping=False or more "
-                "data."
+                f"class in it and in the training part, but {problem} Pass "
+                "early_stopping=False, another validation_fraction or more data."
             )
 
     @staticmethod
@@ -1316,6 +1386,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _log_proba(self, X):
         """Log-probabilities under ``class_prior``, shape (n, K)."""
+        self._check_after_fit("class_prior", "n_threads")
         logits = self._raw_logits(X)
         if isinstance(self.class_prior, str) and self.class_prior == "balanced":
             # The discriminator's own view, the one sample()'s window reads:
@@ -1404,6 +1475,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Posterior means; each class's codes gather around its prior mean
             in ``latent_means_``.
         """
+        self._check_after_fit("n_threads")
         X = self._validate_X(X)
         with _base.torch_threads(self._threads()):
             return encode_latent(
@@ -1469,7 +1541,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
             ``target_class`` repeated.
         """
-        check_is_fitted(self)
+        self._check_after_fit(
+            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
+        )
         if (
             not isinstance(n_samples, Integral)
             or isinstance(n_samples, bool)
@@ -1499,6 +1573,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         activate = None if encoder is None else encoder.activate
+        label = self.classes_[k]  # named by warnings as 1, not np.int64(1)
+        label = getattr(label, "item", lambda: label)()
         module = self.module_.eval()
         generator = _base.torch_generator(seed, self.device_)
         with _base.torch_threads(self._threads()):
@@ -1523,6 +1599,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                         device=self.device_,
                     ),
                     t_max=float(max_move),
+                    label=label,
                 )
             else:
                 x, _ = sample_boundary(
@@ -1534,6 +1611,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     fill=True,
                     kind=kind,
                     activate=activate,
+                    label=label,
                 )
                 x = clip_to_range(module, x)
         X = x.float().cpu().numpy().astype(np.float64)
@@ -1648,7 +1726,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         >>> [len(X_chunk) for X_chunk, _ in clf.iter_samples(250, chunk_size=100)]
         [100, 100, 50]
         """
-        check_is_fitted(self)
+        self._check_after_fit(
+            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
+        )
         if (
             not isinstance(n_samples, Integral)
             or isinstance(n_samples, bool)
@@ -1678,9 +1758,17 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def _chunks(self, n_samples, chunk_size, params, rng):
         for start in range(0, n_samples, chunk_size):
             n = min(chunk_size, n_samples - start)
-            yield self.sample(
-                n, random_state=rng.randint(np.iinfo(np.int32).max), **params
-            )
+            # sample()'s warnings would point at this line: re-raised, they
+            # point at the user's loop (a generator's caller is one frame up).
+            # The filters are the user's again before the chunk is yielded.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                chunk = self.sample(
+                    n, random_state=rng.randint(np.iinfo(np.int32).max), **params
+                )
+            for w in caught:
+                warnings.warn(w.message, w.category, stacklevel=2)
+            yield chunk
 
     # ---------------------------------------------------------- persistence
 
@@ -1704,6 +1792,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             If the classifier is not fitted.
         TypeError
             If a parameter holds a value that cannot be stored without code.
+        ValueError
+            If a parameter is invalid (set with ``set_params`` after fit):
+            :meth:`load` would refuse the file, so none is written.
+        OSError
+            If ``path`` is a directory or its directory does not exist
+            (``IsADirectoryError``, ``FileNotFoundError``), naming ``path``;
+            checked before anything is written.
 
         See Also
         --------
@@ -1762,7 +1857,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         >>> from skdvaan import DVAANClassifier
         >>> clf = DVAANClassifier.load("model.skdvaan")  # doctest: +SKIP
         """
-        return load_estimator(path, device=device, expected=cls)
+        return read_estimator(path, device=device, expected=cls)
 
     # ----------------------------------------------------------- plumbing
 

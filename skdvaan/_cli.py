@@ -174,6 +174,22 @@ def _require_pyarrow(path):
         ) from None
 
 
+def _check_seed(seed):
+    # NumPy's RandomState takes 0 to 2**32 - 1; checked here, before the data
+    # are read or anything trains.
+    if seed is not None and not 0 <= seed <= 2**32 - 1:
+        raise CLIError(
+            f"--random-state must be an integer from 0 to {2**32 - 1}, got {seed}"
+        )
+
+
+def _plain(value):
+    # NumPy scalars print as np.int64(0) in f"{x!r}"; messages show plain 0.
+    import numpy as np
+
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _parse_strategy(text):
     if text in STRATEGY_NAMES:
         return text
@@ -267,7 +283,8 @@ def _check_table(df, target):
     labels = df[target].unique()
     if len(labels) < 2:
         raise CLIError(
-            f"target column {target!r} holds one class only ({labels[0]!r}); "
+            f"target column {target!r} holds one class only "
+            f"({_plain(labels[0])!r}); "
             "resampling needs at least two classes"
         )
     empty = [str(c) for c in features if df[c].isna().all()]
@@ -322,6 +339,7 @@ def _run_resample(args):
     strategy = _parse_strategy(args.sampling_strategy)
     if args.max_iter < 1:
         raise CLIError(f"--max-iter must be at least 1, got {args.max_iter}")
+    _check_seed(args.random_state)
     src, dst = _check_paths(args)
     df = _read_table(src)
     target, features = _check_table(df, args.target)
@@ -463,11 +481,36 @@ def _evaluate(name, X, y, cv, methods, keep_model):
     return model
 
 
+def _make_output_dir(path, create):
+    """Check (and with ``create``, make) the plot folder before any training."""
+    try:
+        if path.exists() and not path.is_dir():
+            raise CLIError(f"--output-dir {path} exists and is not a folder")
+        # Path("a/b").parents ends with "." and an absolute path's with "/".
+        nearest = next(p for p in (path, *path.parents) if p.exists())
+        if not nearest.is_dir():
+            raise CLIError(
+                f"--output-dir {path} cannot be created: {nearest} is a file, "
+                "not a folder"
+            )
+        if not create:
+            return
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # e.g. under /proc, or a dangling link: what mkdir would meet after
+        # the training.
+        reason = exc.strerror or _one_line(exc)
+        raise CLIError(f"cannot create --output-dir {path}: {reason}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CLIError(f"--output-dir {path} is not writable")
+
+
 def _run_demo(args):
     out_dir = Path(args.output_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CLIError(f"--output-dir {out_dir} exists and is not a folder")
+    _check_seed(args.random_state)
     have_mpl = importlib.util.find_spec("matplotlib") is not None
+    # Created now, not after the minutes of training the plots come after.
+    _make_output_dir(out_dir, create=have_mpl)
 
     import torch
     from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
@@ -499,8 +542,11 @@ def _run_demo(args):
                 if model is None and found is not None:
                     model, data = found, (X, y)
             if have_mpl and model is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-                _demo_plots(model, *data, out_dir, seed)
+                try:
+                    _demo_plots(model, *data, out_dir, seed)
+                except OSError as exc:  # removed meanwhile, or the disk is full
+                    msg = f"cannot write the plots to {out_dir}: {_one_line(exc)}"
+                    raise CLIError(msg) from None
     finally:
         torch.set_num_threads(n_threads)
 

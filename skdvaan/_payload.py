@@ -37,6 +37,10 @@ from ._tabular import ColumnEncoder
 
 def classifier_payload(est):
     """Parameters and fitted attributes of a DVAANClassifier, JSON-encoded."""
+    # Loading refuses parameters that fail the constraints (_build), such as a
+    # bad one set with set_params after fit: never write such a file. Checked
+    # whatever scikit-learn's config says, as loading checks them.
+    est._validate_params()
     shape = est.input_shape_
     names = (
         "classes_ class_counts_ n_features_in_ history_ loss_curve_ mu_curve_ "
@@ -80,6 +84,10 @@ def sampler_payload(sampler):
             "skdvaan model file never holds code. Pass a dict (for example the "
             "fitted sampling_strategy_) as sampling_strategy instead."
         )
+    # As for the classifier: what loading would refuse is refused here.
+    sampler._validate_params()
+    if nested is not None:
+        nested._validate_params()
     params = _encode(params, "the parameters")
     if nested is not None:
         nested = _encode(nested.get_params(deep=False), "the estimator's parameters")

@@ -23,6 +23,7 @@ it and takes out is the estimator's own (``_to_payload`` and
 :func:`register`, so this module imports none of them.
 """
 
+import errno
 import hashlib
 import json
 import math
@@ -245,6 +246,13 @@ def save_estimator(estimator, path):
         that cannot be stored without code (a callable, for instance).
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
+    ValueError
+        If a parameter is invalid (set with ``set_params`` after fit):
+        :func:`load_estimator` would refuse the file, so none is written.
+    OSError
+        If ``path`` is a directory or its directory does not exist
+        (``IsADirectoryError``, ``FileNotFoundError``), naming ``path``; checked
+        before anything is written.
 
     See Also
     --------
@@ -295,17 +303,44 @@ def save_estimator(estimator, path):
         _write_archive(path, text, weights)
         return
     path = os.fspath(path)
+    parent = _check_destination(path)
     # Write next to the target, then rename: a crash never leaves half a file.
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp"
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, suffix=".tmp")
+    except OSError as exc:  # name the user's path, not the temporary file's
+        raise type(exc)(exc.errno, exc.strerror, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(fh, text, weights)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename == tmp:
+            # os.replace names the temporary file first: name the user's path.
+            raise type(exc)(exc.errno, exc.strerror, path) from None
         raise
+
+
+def _check_destination(path):
+    """The directory that will hold ``path``; refuses a path that cannot be a file.
+
+    Checked before the temporary file is written next to ``path``, so that the
+    error names the path the user gave rather than that file.
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            errno.EISDIR, "Is a directory; pass the path of a file to save to", path
+        )
+    if not os.path.isdir(parent):
+        if os.path.exists(parent):
+            raise NotADirectoryError(
+                errno.ENOTDIR, f"{parent!r} is not a directory to save into", path
+            )
+        raise FileNotFoundError(
+            errno.ENOENT, f"No directory {parent!r} to save into; create it first", path
+        )
+    return parent
 
 
 def _write_archive(fh, metadata, weights):
@@ -375,6 +410,15 @@ def load_estimator(path, *, device="cpu", expected=None):
     >>> loaded.classes_
     array([0, 1])
     """
+    return read_estimator(path, device=device, expected=expected)
+
+
+def read_estimator(path, *, device="cpu", expected=None):
+    """:func:`load_estimator`, for it and the estimators' ``load`` methods.
+
+    Its version warning points at the line that called either of them: both
+    call this function directly, so the caller is 3 frames up.
+    """
     dev = torch.device("cpu") if device == "cpu" else _base.resolve_device(device)
     where = path if isinstance(path, (str, os.PathLike)) else repr(path)
     try:
@@ -398,7 +442,7 @@ def load_estimator(path, *, device="cpu", expected=None):
             f"with skdvaan {_skdvaan_version()}; its predictions may differ from "
             "the saved model's. Refit and save it again to silence this warning.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # read_estimator <- load_estimator or load <- the user
         )
     return est
 

@@ -91,6 +91,7 @@ def sample_boundary(
     kind="boundary",
     schedule=FALLBACK_SCHEDULE,
     activate=None,
+    label=None,
 ):
     """Generate up to ``n_samples`` samples of class index ``k``.
 
@@ -107,6 +108,8 @@ def sample_boundary(
     returned. The module must be in eval mode. ``activate`` (mixed-type
     tables) maps the decoder's raw outputs to the encoded rows that the
     discriminator sees and that are returned; None keeps them as they are.
+    ``label`` names the class in the warning (``sample()`` passes the user's
+    label); None names it by its index.
 
     Returns ``(x, n_fallback)``: the samples (n, n_features) on the module's
     device, and how many came from a draw with ``t > 0`` or from the fill.
@@ -144,16 +147,21 @@ def sample_boundary(
         n_fallback += short
     if fill and n_fallback:
         warnings.warn(
-            f"Only {n_samples - n_fallback} of {n_samples} boundary samples of class "
-            f"index {k} passed the agreement test at the boundary; the other "
-            f"{n_fallback} were drawn closer to the class mean. The model may be "
-            "under-trained (raise max_iter) or the classes may not overlap.",
+            f"Only {n_samples - n_fallback} of {n_samples} boundary samples of "
+            f"{_class_name(k, label)} passed the agreement test at the boundary; "
+            f"the other {n_fallback} were drawn closer to the class mean. The model "
+            "may be under-trained (raise max_iter) or the classes may not overlap.",
             BoundarySamplingWarning,
             stacklevel=4,  # past torch.no_grad's wrapper to the caller of sample()
         )
     if not kept:
         return torch.empty(0, module.cfg.n_features, device=device), n_fallback
     return torch.cat(kept), n_fallback
+
+
+def _class_name(k, label):
+    """The class as a warning names it: its label when known, else its index."""
+    return f"class index {k}" if label is None else f"class {label!r}"
 
 
 def _activated(x, activate):
@@ -327,6 +335,7 @@ def sample_anchored(
     selection="window",
     logit_shift=None,
     t_max=T_MAX,
+    label=None,
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
@@ -369,6 +378,7 @@ def sample_anchored(
     every candidate of the budget is decoded, and of those with a probability
     of at least ``window[0]`` that pass the neighbour test, the
     ``n_samples`` with the lowest probability (the most uncertain) are kept.
+    ``label`` names the class in the warning, as in :func:`sample_boundary`.
 
     Returns ``(x, n_fallback)``, as :func:`sample_boundary`.
     """
@@ -449,8 +459,8 @@ def sample_anchored(
     if fill and n_fallback:
         rule = f"of at least {lo_w}" if uncertain else f"in {tuple(window)}"
         warnings.warn(
-            f"Only {n_samples - n_fallback} of {n_samples} boundary samples of class "
-            f"index {k} had a discriminator probability {rule} and a "
+            f"Only {n_samples - n_fallback} of {n_samples} boundary samples of "
+            f"{_class_name(k, label)} had a discriminator probability {rule} and a "
             f"real neighbour of their class; the other {n_fallback} are the "
             "candidates nearest to that. The model may be under-trained (raise "
             "max_iter) or the classes may not overlap.",

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from . import _base, _payload
 from ._classifier import DVAANClassifier, check_max_move
-from ._persistence import load_estimator, register, save_estimator
+from ._persistence import read_estimator, register, save_estimator
 from ._tabular import needs_encoder
 
 # _fit_resample <- SamplerMixin.fit_resample <- _fit_context wrapper
@@ -178,26 +178,26 @@ class DVAANSampler(BaseOverSampler):
             est.set_params(verbose=True)
         mixed = isinstance(X, pd.DataFrame) or X.dtype.kind in "OUS"
         X_dense = X if mixed else _base.densify(X)
-        # The estimator's warnings (ConvergenceWarning, ...) are re-raised so
-        # that they point at the user's fit_resample call, not at this file.
+        # The estimator's warnings (ConvergenceWarning from fit,
+        # BoundarySamplingWarning from sample, ...) are re-raised so that they
+        # point at the user's fit_resample call, not at this file.
+        X_new, y_new = [X], [y]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.estimator_ = est.fit(X_dense, y)
+            for label, n in self.sampling_strategy_.items():
+                if n == 0:
+                    continue
+                Xk, yk = est.sample(
+                    n,
+                    target_class=label,
+                    max_move=self.max_move,
+                    random_state=rng.randint(np.iinfo(np.int32).max),
+                )
+                X_new.append(Xk if mixed else Xk.astype(X.dtype))
+                y_new.append(yk.astype(y.dtype))
         for w in caught:
             warnings.warn(w.message, w.category, stacklevel=_USER_STACKLEVEL)
-
-        X_new, y_new = [X], [y]
-        for label, n in self.sampling_strategy_.items():
-            if n == 0:
-                continue
-            Xk, yk = est.sample(
-                n,
-                target_class=label,
-                max_move=self.max_move,
-                random_state=rng.randint(np.iinfo(np.int32).max),
-            )
-            X_new.append(Xk if mixed else Xk.astype(X.dtype))
-            y_new.append(yk.astype(y.dtype))
         if isinstance(X, pd.DataFrame):
             # pd.concat keeps each column's dtype and categories.
             X_new[0] = X.reset_index(drop=True)
@@ -227,6 +227,14 @@ class DVAANSampler(BaseOverSampler):
         TypeError
             If ``sampling_strategy`` is a callable, or another parameter holds
             a value that cannot be stored without code.
+        ValueError
+            If a parameter of the sampler, of ``estimator`` or of
+            ``estimator_`` is invalid: :meth:`load` would refuse the file, so
+            none is written.
+        OSError
+            If ``path`` is a directory or its directory does not exist
+            (``IsADirectoryError``, ``FileNotFoundError``), naming ``path``;
+            checked before anything is written.
 
         See Also
         --------
@@ -288,7 +296,7 @@ class DVAANSampler(BaseOverSampler):
         >>> from skdvaan import DVAANSampler
         >>> sampler = DVAANSampler.load("sampler.skdvaan")  # doctest: +SKIP
         """
-        return load_estimator(path, device=device, expected=cls)
+        return read_estimator(path, device=device, expected=cls)
 
     def _to_payload(self):
         """What a model file holds: ``(JSON-ready record, module of weights)``."""

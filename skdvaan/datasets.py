@@ -204,6 +204,9 @@ def load_mnist(data_home=None, *, kind="mnist", subset="train", download=False):
     FileNotFoundError
         If the files are missing and ``download`` is False; the message lists
         the folders searched.
+    ValueError
+        If a file is not a valid IDX file, the images are not uint8 28x28, or
+        the labels are not one integer in 0..9 per image.
 
     Notes
     -----
@@ -248,25 +251,42 @@ def load_mnist(data_home=None, *, kind="mnist", subset="train", download=False):
     X, y = load_idx(found[0]), load_idx(found[1])
     if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != (28, 28):
         raise ValueError(f"{found[0]}: not uint8 28x28 images: {X.dtype} {X.shape}")
-    if y.shape != X.shape[:1] or (y.size and y.max() > 9):
-        raise ValueError(f"{found[1]}: expected {len(X)} labels in 0..9")
+    if y.shape != X.shape[:1]:
+        raise ValueError(
+            f"{found[1]}: expected {len(X)} labels (one per image), got shape {y.shape}"
+        )
+    # The format stores MNIST labels as unsigned bytes; a float file would be
+    # truncated (2.7 to 2, NaN to a huge negative) by the cast to int64.
+    if y.dtype.kind not in "ui":
+        raise ValueError(
+            f"{found[1]}: labels must be integers in 0..9 (IDX type uint8), "
+            f"got {y.dtype.name}"
+        )
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise ValueError(
+            f"{found[1]}: labels must lie in 0..9, found {int(y.min())} to "
+            f"{int(y.max())}"
+        )
     return X, y.astype(np.int64)
+
+
+class _Refused(pickle.UnpicklingError):
+    """A batch refers to something a genuine one never does (see find_class)."""
 
 
 def _codecs_encode(obj, encoding="utf-8", errors="strict"):
     # Python 3 writes bytes into protocol-2 pickles as _codecs.encode(str,
     # "latin1"); no other codec is allowed, so no codec machinery is reachable.
     if not isinstance(obj, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError("refused _codecs.encode in a CIFAR-10 batch")
+        raise _Refused("refused _codecs.encode in a CIFAR-10 batch")
     return obj.encode("latin1", "strict")
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
     # Unpickling runs whatever callable find_class returns, so a crafted batch
     # could run any code; only what genuine batches refer to is resolved.
-    def __init__(self, file, path):
+    def __init__(self, file):
         super().__init__(file, encoding="bytes")
-        self.path = path
 
     def find_class(self, module, name):
         # numpy.core was renamed numpy._core in NumPy 2; _frombuffer is protocol 5.
@@ -286,19 +306,24 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return _codecs_encode
         elif module in ("builtins", "__builtin__") and name == "bytes":
             return bytes
-        msg = f"{self.path}: forbidden global {module}.{name} in a CIFAR-10 batch"
-        raise pickle.UnpicklingError(msg)
+        raise _Refused(f"forbidden global {module}.{name} in a CIFAR-10 batch")
 
 
 def _read_cifar_batch(path):
     with open(path, "rb") as fh:
         try:
-            batch = _RestrictedUnpickler(fh, path).load()
-        except pickle.UnpicklingError:
-            raise
+            batch = _RestrictedUnpickler(fh).load()
+        except _Refused as exc:
+            # The documented security refusal; any other UnpicklingError
+            # (truncated or garbage data) is a malformed batch.
+            raise pickle.UnpicklingError(f"{path}: {exc}") from None
         except Exception as exc:
-            raise ValueError(f"{path}: not a CIFAR-10 batch ({exc!r})") from exc
-    batch = batch if isinstance(batch, dict) else {}
+            raise ValueError(f"{path}: not a CIFAR-10 batch ({exc})") from exc
+    if not isinstance(batch, dict):
+        raise ValueError(
+            f"{path}: not a CIFAR-10 batch (a pickled {type(batch).__name__}, "
+            "expected a dict with b'data' and b'labels')"
+        )
     data = np.asarray(batch.get(b"data", batch.get("data", [])))
     labels = batch.get(b"labels", batch.get("labels"))
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
@@ -306,15 +331,19 @@ def _read_cifar_batch(path):
             f"{path}: expected a dict whose b'data' is uint8 of shape (n, 3072) "
             f"(n images of 3x32x32), got {data.dtype} {data.shape}"
         )
+    msg = f"{path}: b'labels' must be {len(data)} ints in 0..9"
     try:
-        labels = np.asarray(labels, dtype=np.int64)
-        if labels.shape != data.shape[:1] or labels.min() < 0 or labels.max() > 9:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{path}: b'labels' must be {len(data)} ints in 0..9"
-        ) from None
-    return data.reshape(-1, 3, 32, 32), labels
+        labels = np.asarray(labels)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ValueError(f"{msg}, got {type(labels).__name__}") from None
+    # Integers only: a cast to int64 would truncate 1.7 to 1. An empty list
+    # (a batch of no images) reads as float64.
+    integers = labels.dtype.kind in "ui" or (labels.size == 0 and labels.ndim == 1)
+    if not integers or labels.shape != data.shape[:1]:
+        raise ValueError(f"{msg}, got {labels.dtype} of shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"{msg}, found {int(labels.min())} to {int(labels.max())}")
+    return data.reshape(-1, 3, 32, 32), labels.astype(np.int64)
 
 
 def _extract_cifar(tar_path, dest):
@@ -366,7 +395,8 @@ def load_cifar10(data_home=None, *, subset="train", download=False):
         If a batch refers to anything but NumPy arrays and plain data: batches
         are read with a restricted unpickler, never with ``pickle.load``.
     ValueError
-        If a batch is malformed (e.g. not 3072 columns).
+        If a batch is malformed (truncated or not a pickle, not 3072 columns,
+        labels not integers in 0..9); the message names the file.
 
     Examples
     --------
@@ -408,6 +438,8 @@ def load_cifar10(data_home=None, *, subset="train", download=False):
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
 _POSITIVE = {"1", "+1", "+", "pos", "positive", "tis", "true", "yes"}
 _NEGATIVE = {"0", "-1", "-", "neg", "negative", "nontis", "non-tis", "false", "no"}
+# Markers of a missing value (ARFF writes "?"), compared in lower case.
+_MISSING = {"", "?", "na", "n/a", "nan", "null", "none"}
 
 
 def _as_float(text):
@@ -415,6 +447,46 @@ def _as_float(text):
         return float(text)
     except ValueError:
         return None
+
+
+def _open_text(path):
+    # Told apart by their first bytes, as load_idx does: a .gz copy of the
+    # table is read as is; a zip archive cannot be, it may hold several files.
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        raise ValueError(f"{path}: a zip archive, not a text table; extract it first")
+    # utf-8-sig drops the byte order mark that spreadsheet programs write.
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
+    return open(path, encoding="utf-8-sig", errors="replace")
+
+
+def _text_lines(path):
+    """Yield ``(line number, stripped text)`` of a text table."""
+    try:
+        with _open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if "\0" in line:
+                    raise ValueError(
+                        f"{path}, line {lineno}: NUL bytes: not a UTF-8 text table "
+                        "(binary, or UTF-16?)"
+                    )
+                yield lineno, line.strip()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from exc
+
+
+def _check_label(label, text, path, lineno):
+    num = _as_float(label)
+    if label.lower() in _MISSING or (num is not None and math.isnan(num)):
+        what = "empty" if label == "" else f"missing ({label!r})"
+        hint = ""
+        if text.endswith(","):
+            hint = "; the line ends with ',' (a trailing comma after the label?)"
+        raise ValueError(f"{path}, line {lineno}: class label is {what}{hint}")
+    if num is not None and not math.isfinite(num):
+        raise ValueError(f"{path}, line {lineno}: class label {label!r} is infinite")
 
 
 def _positive_label(labels, path):
@@ -446,9 +518,10 @@ def load_tis(path):
     Parameters
     ----------
     path : str or path-like
-        Blank lines, lines starting with ``#``, ``%`` or ``@`` (so ARFF
-        headers such as ``@attribute`` and ``@data``) and a first row of column
-        names are skipped.
+        UTF-8 text (a byte order mark is skipped), gzip-compressed or not
+        (told apart by its first two bytes). Blank lines, lines starting with
+        ``#``, ``%`` or ``@`` (so ARFF headers such as ``@attribute`` and
+        ``@data``) and a first row of column names are skipped.
 
     Returns
     -------
@@ -461,8 +534,10 @@ def load_tis(path):
     Raises
     ------
     ValueError
-        If a line's field count differs from the first data line's (the message
-        names the line), a feature is not numeric, or there are not exactly two
+        If a line's field count differs from the first data line's, a feature
+        is not a finite number (NaN, inf or missing), a label is empty or
+        missing (``?``, ``NA``, ``nan``), the fields are separated by
+        semicolons (the message names the line), or there are not exactly two
         label values.
 
     Examples
@@ -472,34 +547,53 @@ def load_tis(path):
     >>> X.shape, int(y.sum())  # doctest: +SKIP
     ((13375, 927), 3312)
     """
-    rows, labels, width, first = [], [], None, None
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text or text[0] in "#%@":
+    rows, labels, width, first, names = [], [], None, None, []
+    for lineno, text in _text_lines(path):
+        if not text or text[0] in "#%@":
+            continue
+        fields = [f.strip("'\"") for f in _SEPARATOR.split(text)]
+        if width is None:
+            if all(_as_float(f) is None for f in fields):
+                semi = [_as_float(f) for f in text.split(";")]
+                if len(semi) > 1 and any(v is not None for v in semi):
+                    raise ValueError(
+                        f"{path}, line {lineno}: fields separated by ';'; load_tis "
+                        "reads fields separated by commas or white space"
+                    )
+                names.append((lineno, text))  # a header row of column names
                 continue
-            fields = [f.strip("'\"") for f in _SEPARATOR.split(text)]
-            if width is None:
-                if all(_as_float(f) is None for f in fields):
-                    continue  # a header row of column names
-                if len(fields) < 2:
-                    raise ValueError(f"{path}, line {lineno}: no features and label")
-                width, first = len(fields), lineno
-            elif len(fields) != width:
-                raise ValueError(
-                    f"{path}, line {lineno}: {len(fields)} fields, but line {first} "
-                    f"has {width} (features then the label)"
-                )
-            try:
-                rows.append(np.array(fields[:-1], dtype=np.float64))
-            except ValueError:
-                bad = next(f for f in fields[:-1] if _as_float(f) is None)
-                raise ValueError(
-                    f"{path}, line {lineno}: non-numeric {bad!r}"
-                ) from None
-            labels.append(fields[-1])
+            if len(fields) < 2:
+                raise ValueError(f"{path}, line {lineno}: no features and label")
+            width, first = len(fields), lineno
+        elif len(fields) != width:
+            raise ValueError(
+                f"{path}, line {lineno}: {len(fields)} fields, but line {first} "
+                f"has {width} (features then the label)"
+            )
+        try:
+            row = np.array(fields[:-1], dtype=np.float64)
+        except ValueError:
+            bad = next(f for f in fields[:-1] if _as_float(f) is None)
+            what = "an empty field" if bad == "" else f"non-numeric {bad!r}"
+            raise ValueError(f"{path}, line {lineno}: {what}") from None
+        if not np.isfinite(row).all():
+            j = int(np.flatnonzero(~np.isfinite(row))[0])
+            raise ValueError(
+                f"{path}, line {lineno}: feature {j + 1} is {fields[j]!r}; "
+                "features must be finite numbers"
+            )
+        _check_label(fields[-1], text, path, lineno)
+        rows.append(row)
+        labels.append(fields[-1])
     if not rows:
-        raise ValueError(f"{path}: no data rows")
+        hint = ""
+        if names:
+            lineno, text = names[0]
+            hint = (
+                f": {len(names)} line(s) hold no number and were taken for column "
+                f"names (line {lineno}: {text[:60]!r})"
+            )
+        raise ValueError(f"{path}: no data rows{hint}")
     positive = _positive_label(labels, path)
     return np.vstack(rows), np.array([lab == positive for lab in labels], np.int64)
 
@@ -512,6 +606,24 @@ def _check_random_state(seed):
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return np.random.RandomState(seed)
     raise ValueError(f"invalid random_state {seed!r}")
+
+
+def _plain(value):
+    # NumPy scalars print as np.int64(5) in f"{x!r}"; messages show plain 5.
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_ratio(ratio):
+    # NaN fails every comparison and inf overflows round(): both are refused.
+    if (
+        isinstance(ratio, bool)
+        or not isinstance(ratio, numbers.Real)
+        or not math.isfinite(ratio)
+        or ratio <= 0
+    ):
+        raise ValueError(
+            f"ratio must be a finite positive number, got {_plain(ratio)!r}"
+        )
 
 
 def make_imbalance_pair(X, y, positive, negative, *, ratio, random_state=None):
@@ -544,8 +656,9 @@ def make_imbalance_pair(X, y, positive, negative, *, ratio, random_state=None):
     Raises
     ------
     ValueError
-        If ``ratio`` is not positive, ``positive`` is listed as negative, or no
-        negative or no positive sample would be kept.
+        If ``ratio`` is not a finite positive number, ``y`` is not 1-D or not
+        as long as ``X``, ``positive`` is listed as negative, or no negative or
+        no positive sample would be kept.
 
     Examples
     --------
@@ -556,25 +669,29 @@ def make_imbalance_pair(X, y, positive, negative, *, ratio, random_state=None):
     >>> Xs.shape, int(ys.sum())
     ((24, 2), 4)
     """
+    _check_ratio(ratio)
     X, y = np.asarray(X), np.asarray(y)
-    if y.ndim != 1 or len(X) != len(y):
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
+    if X.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y lengths differ: {X.shape}, {y.shape}")
-    if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or ratio <= 0:
-        raise ValueError(f"ratio must be a positive number, got {ratio!r}")
     rng = _check_random_state(random_state)
     if isinstance(negative, str) and negative == "rest":
         neg_idx = np.flatnonzero(y != positive)
     else:
         neg_labels = [negative] if np.ndim(negative) == 0 else list(negative)
         if any(lab == positive for lab in neg_labels):
-            raise ValueError(f"positive label {positive!r} is also a negative one")
+            raise ValueError(
+                f"positive label {_plain(positive)!r} is also a negative one"
+            )
         neg_idx = np.flatnonzero(np.isin(y, neg_labels))
     pos_idx = np.flatnonzero(y == positive)
     n_pos = min(round(neg_idx.size * ratio), pos_idx.size)
     if neg_idx.size == 0 or n_pos == 0:
         raise ValueError(
-            f"ratio={ratio} with {neg_idx.size} negatives ({negative!r}) and "
-            f"{pos_idx.size} positives ({positive!r}) leaves an empty class"
+            f"ratio={_plain(ratio)} with {neg_idx.size} negatives "
+            f"({_plain(negative)!r}) and {pos_idx.size} positives "
+            f"({_plain(positive)!r}) leaves an empty class"
         )
     idx = np.concatenate([rng.choice(pos_idx, n_pos, replace=False), neg_idx])
     order = rng.permutation(idx.size)
@@ -630,6 +747,8 @@ def load_paper_pair(
     if name not in PAPER_PAIRS:
         raise ValueError(f"name must be one of {sorted(PAPER_PAIRS)}, got {name!r}")
     _check_subset(subset)
+    if subset == "train":
+        _check_ratio(ratio)  # before the data set is read, which takes seconds
     if name == "cifar10":
         X, y = load_cifar10(data_home, subset=subset, download=download)
     else:

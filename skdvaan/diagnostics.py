@@ -14,14 +14,21 @@ Two questions about the samples of :meth:`DVAANClassifier.sample
   the share of missing cells, per column (:func:`column_report`).
 """
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
-from ._columns import from_dtype, resolve_categorical, split_columns
+from ._columns import from_dtype, label, resolve_categorical, scalar, split_columns
 
 __all__ = ["boundary_report", "column_report", "plot_boundary_report"]
 
@@ -133,6 +140,14 @@ def boundary_report(
         ``report.attrs`` holds ``target_class`` and
         ``real_nn_dist_median``.
 
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D or not as long as ``X``, ``n_samples`` is not a
+        positive integer (when ``generated`` is None), ``generated`` is not a
+        dict, ``target_class`` was not seen in fit, ``X`` holds fewer than 2
+        samples of it, or an entry of ``generated`` holds no samples.
+
     See Also
     --------
     plot_boundary_report : Plot the probabilities of a report.
@@ -153,22 +168,38 @@ def boundary_report(
     """
     clf = getattr(clf, "estimator_", clf)
     check_is_fitted(clf)
-    y = np.asarray(y)
+    # A y of another length would fail as a boolean index, far from the cause.
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(X, y)
+    if generated is None:
+        if (
+            isinstance(n_samples, bool)
+            or not isinstance(n_samples, numbers.Integral)
+            or n_samples < 1
+        ):
+            raise ValueError(
+                f"n_samples must be a positive integer, got {scalar(n_samples)!r}."
+            )
+    elif not isinstance(generated, Mapping):
+        raise ValueError(
+            "generated must be a dict of name to samples, got "
+            f"{type(generated).__name__}."
+        )
     if target_class is None:
         # The smallest class with rows, as sample() takes it.
         target_class = clf.classes_[clf._target_index(None, "core")]
     elif target_class not in clf.classes_:
         raise ValueError(
-            f"target_class={target_class!r} is not one of the classes seen in fit: "
-            f"{clf.classes_.tolist()}."
+            f"target_class={scalar(target_class)!r} is not one of the classes seen "
+            f"in fit: {clf.classes_.tolist()}."
         )
     k = int(np.flatnonzero(clf.classes_ == target_class)[0])
     # DataFrames stay DataFrames: a mixed-type model reads their columns.
     X_real = _rows(X, y == target_class)
     if len(X_real) < 2:
         raise ValueError(
-            f"X holds {len(X_real)} sample(s) of class {target_class!r}; the report "
-            "needs at least 2 to measure distances between real samples."
+            f"X holds {len(X_real)} sample(s) of class {scalar(target_class)!r}; the "
+            "report needs at least 2 to measure distances between real samples."
         )
     if generated is None:
         rng = check_random_state(random_state)
@@ -241,8 +272,9 @@ def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
     Raises
     ------
     ValueError
-        If either input has no rows, if their numbers of columns differ, or
-        if DataFrame column names differ.
+        If either input has no rows, if their numbers of columns differ, if
+        DataFrame column names differ, or if a column compared as numeric
+        holds a value that is not a number.
 
     See Also
     --------
@@ -298,8 +330,8 @@ def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
                 unseen_generated=float(q[unseen].sum()),
             )
         else:
-            va = pd.to_numeric(a, errors="raise").dropna().to_numpy(float)
-            vb = pd.to_numeric(b, errors="raise").dropna().to_numpy(float)
+            va = _numbers(a, name, "X_real")
+            vb = _numbers(b, name, "X_generated")
             ks = ks_2samp(va, vb).statistic if len(va) and len(vb) else np.nan
             row.update(
                 kind="numeric", statistic="ks", value=float(ks), unseen_generated=np.nan
@@ -317,6 +349,19 @@ def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
 
 
 _MISSING = "<missing>"
+
+
+def _numbers(s, name, what):
+    """The present values of a column compared as numeric, as floats."""
+    try:
+        return pd.to_numeric(s, errors="raise").dropna().to_numpy(float)
+    except (ValueError, TypeError) as exc:
+        # pandas' own message ("Unable to parse string") names no column.
+        raise ValueError(
+            f"Column {label(name)} is compared as numeric, but {what} holds a "
+            f"value that is not a number ({exc}); pass categorical_features to "
+            "compare it as categories."
+        ) from None
 
 
 def _frequencies(s):

@@ -26,6 +26,7 @@ from skdvaan._prior import (
     class_directions,
     sample_anchored,
 )
+from skdvaan.exceptions import BoundarySamplingWarning
 
 
 @pytest.fixture(scope="module")
@@ -643,6 +644,31 @@ def test_sampler_warnings_point_at_the_callers_line(data):
         sampler.fit_resample(X, y)
     files = {w.filename for w in caught}
     assert files == {__file__}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_boundary_sampling_warnings_point_at_the_caller_and_name_the_label(data):
+    # fit_resample re-raised only its fit's warnings: those of its sample()
+    # calls pointed at _sampler.py (iter_samples' at _classifier.py), and they
+    # named "class index 1".
+    X, y = data
+    y = np.where(y == 1, "rare", "common")
+    no_window = (0.0, 1e-9)  # no candidate falls in it: every sample is fill
+    est = tiny(max_iter=2, boundary_window=no_window, boundary_selection="window")
+    sampler = DVAANSampler(estimator=tiny(max_iter=2), boundary_window=no_window)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    calls = {
+        "fit_resample": lambda: sampler.fit_resample(X, y),
+        "sample": lambda: est.sample(20, random_state=0),
+        "iter_samples": lambda: list(est.iter_samples(20, chunk_size=10)),
+    }
+    for name, call in calls.items():
+        with pytest.warns(BoundarySamplingWarning, match="of class 'rare'") as record:
+            call()
+        ours = [w for w in record if w.category is BoundarySamplingWarning]
+        assert ours and {w.filename for w in ours} == {__file__}, name
 
 
 # ------------------------------------------------------------- pretraining

@@ -131,6 +131,14 @@ def test_resample_bad_table(tmp_path, table, capsys, name, edit, expected):
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_resample_one_class_message_shows_plain_value(tmp_path, table, capsys):
+    src = tmp_path / "in.csv"
+    table.assign(label=0).to_csv(src, index=False)
+    assert _resample(src, tmp_path / "out.csv") == 2
+    err = _error_line(capsys)
+    assert "holds one class only (0)" in err and "np." not in err
+
+
 def test_resample_text_and_missing_features(tmp_path, table):
     """Strings and missing cells are modelled, not refused (issue 11)."""
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
@@ -258,6 +266,58 @@ def test_demo_quick(tmp_path, capsys):
     assert "ROC-AUC" in out and "PR-AUC" in out
     for name in ("latent.png", "mu.png", "boundary_samples.png"):
         assert (tmp_path / "demo" / name).stat().st_size > 0
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the demo gets as far as loading data to train on."""
+
+    def train(*args):
+        raise AssertionError("the demo started training before the check")
+
+    monkeypatch.setattr(_cli, "_demo_datasets", train)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+@pytest.mark.parametrize("command", ["demo", "resample"])
+def test_random_state_out_of_range(tmp_path, csv, capsys, no_training, command, seed):
+    # Was numpy's "Seed must be between 0 and 2**32 - 1" traceback in the demo.
+    if command == "demo":
+        argv = ["demo", "--quick", "--output-dir", str(tmp_path / "demo")]
+        argv += ["--random-state", seed]
+    else:
+        argv = ["resample", str(csv), "--target", "label"]
+        argv += ["-o", str(tmp_path / "out.csv"), "--random-state", seed]
+    assert main(argv) == 2
+    assert f"--random-state must be an integer from 0 to 4294967295, got {seed}" in (
+        _error_line(capsys)
+    )
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_demo_output_dir_under_a_file(tmp_path, capsys, no_training):
+    # NotADirectoryError came after all the training.
+    afile = tmp_path / "ok.csv"
+    afile.write_text("a\n")
+    argv = ["demo", "--quick", "--output-dir", str(afile / "plots" / "x")]
+    assert main(argv) == 2
+    assert f"{afile} is a file, not a folder" in _error_line(capsys)
+    assert main(["demo", "--quick", "--output-dir", str(afile)]) == 2
+    assert "exists and is not a folder" in _error_line(capsys)
+
+
+@pytest.mark.parametrize("where", ["dangling link", "proc"])
+def test_demo_output_dir_cannot_be_created(tmp_path, capsys, no_training, where):
+    pytest.importorskip("matplotlib")  # the folder is only made for the plots
+    if where == "proc":
+        if not os.path.isdir("/proc/self"):
+            pytest.skip("no /proc")
+        out = "/proc/skdvaan-test/plots"  # FileNotFoundError after training
+    else:
+        out = tmp_path / "link"
+        out.symlink_to(tmp_path / "gone")
+    assert main(["demo", "--quick", "--output-dir", str(out)]) == 2
+    assert f"cannot create --output-dir {out}" in _error_line(capsys)
 
 
 def test_demo_without_matplotlib(tmp_path, capsys, monkeypatch):

@@ -154,6 +154,31 @@ def test_load_mnist_wrong_shape(tmp_path):
         load_mnist(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("labels", "dtype", "match"),
+    [
+        (np.full(20, -1), "i1", "lie in 0..9, found -1 to -1"),
+        (np.full(20, 2.7), ">f4", "integers in 0..9 .*float32"),
+        (np.full(20, np.nan), ">f4", "integers in 0..9 .*float32"),
+        (np.arange(20) % 10 + 1, "u1", "lie in 0..9, found 1 to 10"),
+    ],
+)
+def test_load_mnist_refuses_bad_labels(tmp_path, labels, dtype, match):
+    # The cast to int64 made -1 of -1, 2 of 2.7 and a huge negative of NaN.
+    write_mnist(tmp_path)
+    path = write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels, dtype)
+    with pytest.raises(ValueError, match=match) as info:
+        load_mnist(tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_load_mnist_label_count(tmp_path):
+    write_mnist(tmp_path)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(19))
+    with pytest.raises(ValueError, match="expected 20 labels .*shape \\(19,\\)"):
+        load_mnist(tmp_path)
+
+
 def fake_urlopen(files, calls):
     def urlopen(url, timeout=None):
         calls.append(url)
@@ -286,8 +311,9 @@ def test_load_cifar10_refuses_malicious_pickle(tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     evil = {b"data": _Exploit(marker), b"labels": [0]}
     write_cifar(folder, data_batch_2=evil)
-    with pytest.raises(pickle.UnpicklingError, match="forbidden"):
+    with pytest.raises(pickle.UnpicklingError, match="forbidden") as info:
         load_cifar10(tmp_path)
+    assert str(folder / "data_batch_2") in str(info.value)
     assert not marker.exists()
     with open(folder / "test_batch", "wb") as fh:  # a codec other than latin1
         fh.write(
@@ -308,9 +334,38 @@ def test_load_cifar10_bad_batches(tmp_path):
     write_cifar(tmp_path, test_batch=bad)
     with pytest.raises(ValueError, match="labels"):
         load_cifar10(tmp_path, subset="test")
-    (tmp_path / "test_batch").write_bytes(b"garbage")
-    with pytest.raises((ValueError, pickle.UnpicklingError)):
+    bad = cifar_batch(3, 0)
+    bad[b"labels"] = [1.7, 2.0, 3.0]  # int64 would have made 1 of 1.7
+    write_cifar(tmp_path, test_batch=bad)
+    with pytest.raises(ValueError, match="ints in 0..9, got float64"):
         load_cifar10(tmp_path, subset="test")
+    bad[b"labels"] = [0, 10, 1]
+    write_cifar(tmp_path, test_batch=bad)
+    with pytest.raises(ValueError, match="found 0 to 10"):
+        load_cifar10(tmp_path, subset="test")
+    write_cifar(tmp_path, test_batch=[1, 2])
+    with pytest.raises(ValueError, match="a pickled list"):
+        load_cifar10(tmp_path, subset="test")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"garbage",  # invalid load key
+        b"",  # empty file
+        pickle.dumps(cifar_batch(3, 0), protocol=2)[:-100],  # truncated
+        b"\x80\x02h\x65.",  # memo lookup of nothing
+    ],
+)
+def test_load_cifar10_malformed_pickle_names_file(tmp_path, content):
+    # Malformed pickles are a ValueError naming the file, not a bare
+    # UnpicklingError; only forbidden globals are the security refusal.
+    write_cifar(tmp_path)
+    (tmp_path / "test_batch").write_bytes(content)
+    with pytest.raises(ValueError, match="not a CIFAR-10 batch") as info:
+        load_cifar10(tmp_path, subset="test")
+    assert str(tmp_path / "test_batch") in str(info.value)
+    assert not isinstance(info.value, pickle.UnpicklingError)
 
 
 def test_load_cifar10_missing(tmp_path):
@@ -378,6 +433,53 @@ def test_load_tis_errors(tmp_path):
         load_tis(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("1,2,3,\n4,5,6,-1\n7,8,9,-1\n", "line 1: class label is empty"),
+        ("1,2,3,1\n4,5,6,nan\n7,8,9,-1\n", "line 2: class label is missing"),
+        ("1,2,3,1\n4,5,6,?\n7,8,9,-1\n", "line 2: class label is missing"),
+        ("1,2,3,1\n4,5,6,inf\n", "line 2: class label 'inf' is infinite"),
+        ("1,2,nan,1\n4,5,6,0\n", "line 1: feature 3 is 'nan'"),
+        ("1,2,3,1\n4,-inf,6,0\n", "line 2: feature 2 is '-inf'"),
+        ("1,,3,1\n4,5,6,0\n", "line 1: an empty field"),
+        # Every line read as a header gave "no data rows".
+        ("1;2;3;1\n4;5;6;0\n", "line 1: fields separated by ';'"),
+        ("a;b;label\n1;2;1\n4;5;0\n", "line 2: fields separated by ';'"),
+        # Gave "need exactly 2 class labels, found ['']".
+        ("1,2,3,1,\n4,5,6,0,\n", "line 1: class label is empty; the line ends"),
+        ("f1,f2,label\n", "no data rows: 1 line.* column names .*line 1"),
+    ],
+)
+def test_load_tis_refuses_missing_values(tmp_path, text, match):
+    path = tmp_path / "tis.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        load_tis(path)
+
+
+def test_load_tis_bom_gzip_and_binary(tmp_path):
+    text = "f1,f2,label\n1,2,1\n3,4,0\n"
+    bom = tmp_path / "bom.csv"
+    bom.write_text(text, encoding="utf-8-sig")  # as spreadsheet programs save
+    gz = tmp_path / "tis.csv.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    for path in (bom, gz):
+        X, y = load_tis(path)
+        np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+        np.testing.assert_array_equal(y, [1, 0])
+    gz.write_bytes(gzip.compress(text.encode())[:-6])
+    with pytest.raises(ValueError, match="truncated gzip"):
+        load_tis(gz)
+    path = tmp_path / "tis.zip"
+    path.write_bytes(b"PK\x03\x04rest")
+    with pytest.raises(ValueError, match="zip archive"):
+        load_tis(path)
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(ValueError, match="line 1: NUL bytes"):
+        load_tis(path)
+
+
 # ----------------------------------------------------------------------------- pairs
 
 
@@ -427,6 +529,9 @@ def test_make_imbalance_pair_random_state():
         ({"ratio": -0.5}, "ratio"),
         ({"ratio": "0.2"}, "ratio"),
         ({"ratio": True}, "ratio"),
+        ({"ratio": float("nan")}, "finite positive"),  # NaN failed in round()
+        ({"ratio": float("inf")}, "finite positive"),  # was an OverflowError
+        ({"ratio": np.float64("inf")}, "got inf"),  # a plain value, not np.float64
         ({"ratio": 0.001}, "empty"),  # round(100 * 0.001) == 0 positives
         ({"ratio": 0.2, "negative": 7}, "empty"),
         ({"ratio": 0.2, "negative": [0, 1]}, "also a negative"),
@@ -438,6 +543,26 @@ def test_make_imbalance_pair_errors(kwargs, match):
     kwargs = {"negative": 0, **kwargs}
     with pytest.raises(ValueError, match=match):
         make_imbalance_pair(X, y, 1, **kwargs)
+
+
+def test_make_imbalance_pair_2d_y():
+    X, y = labelled_data([10, 10])
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        make_imbalance_pair(X, y.reshape(-1, 1), 1, 0, ratio=0.5)
+    with pytest.raises(ValueError, match="lengths differ"):
+        make_imbalance_pair(X[:5], y, 1, 0, ratio=0.5)
+
+
+@pytest.mark.parametrize("ratio", [float("nan"), float("inf"), 0, "0.2"])
+def test_load_paper_pair_checks_ratio_before_loading(tmp_path, monkeypatch, ratio):
+    def load(*args, **kwargs):
+        raise AssertionError("the data set was read before the ratio was checked")
+
+    monkeypatch.setattr(datasets, "load_mnist", load)
+    monkeypatch.setattr(datasets, "load_cifar10", load)
+    for name in PAPER_PAIRS:
+        with pytest.raises(ValueError, match="ratio"):
+            load_paper_pair(name, ratio=ratio, data_home=tmp_path)
 
 
 def test_load_paper_pair_mnist(tmp_path):

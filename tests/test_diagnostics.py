@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 
 from skdvaan import DVAANClassifier, DVAANSampler
 from skdvaan.diagnostics import (
@@ -127,6 +127,35 @@ def test_errors(fitted):
         boundary_report(clf, X, y, generated={"g": X[:0]})
 
 
+def test_bad_y_n_samples_and_generated(fitted):
+    clf, X, y = fitted
+    # Each was an IndexError from the boolean mask, far from the cause.
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        boundary_report(clf, X, y[:50], n_samples=5)
+    with pytest.raises(ValueError, match="1d array"):
+        boundary_report(clf, X, np.c_[y, y], n_samples=5)
+    with pytest.warns(DataConversionWarning):  # a column vector, as in fit
+        report = _report(clf, X, y.reshape(-1, 1), n_samples=5, random_state=0)
+    assert report.loc["real", "n_samples"] == np.sum(y == 1)
+    # Was "generated['boundary'] holds no samples" with no generated passed.
+    for n in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+            boundary_report(clf, X, y, n_samples=n)
+    assert len(_report(clf, X, y, n_samples=0, generated={"g": X[:3]})) == 2
+    with pytest.raises(ValueError, match="generated must be a dict"):
+        boundary_report(clf, X, y, generated=[X[:3]])
+
+
+def test_messages_show_plain_labels(fitted):
+    clf, X, y = fitted
+    y_one = np.where(np.arange(len(y)) == 0, 1, 0)
+    # target_class=None picks clf.classes_[1], an np.int64.
+    with pytest.raises(ValueError, match=r"sample\(s\) of class 1;"):
+        boundary_report(clf, X, y_one, generated={"g": X[:2]})
+    with pytest.raises(ValueError, match="target_class=7 is"):
+        boundary_report(clf, X, y, target_class=np.int64(7))
+
+
 def test_plot_boundary_report(fitted):
     import matplotlib.pyplot as plt
 
@@ -221,3 +250,13 @@ def test_column_report_errors(gen, match):
     real = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})
     with pytest.raises(ValueError, match=match):
         column_report(real, gen)
+
+
+def test_column_report_names_a_numeric_column_holding_text():
+    # pandas' "Unable to parse string" named no column.
+    real = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})
+    with pytest.raises(ValueError, match="Column 'y' .*X_generated .*'oops'"):
+        column_report(real, pd.DataFrame({"x": [1.0], "y": ["oops"]}))
+    A = np.array([[1.0, "a"], [2.0, "b"]], dtype=object)
+    with pytest.raises(ValueError, match="Column at position 1 .*X_real"):
+        column_report(A, A, categorical_features=[])

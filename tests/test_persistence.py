@@ -263,6 +263,67 @@ def test_failed_save_keeps_the_existing_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary file left
 
 
+def test_save_refuses_parameters_that_load_refuses(tmp_path):
+    # set_params after fit: such files were written, and load refused them
+    # ("invalid parameters: The 'class_prior' parameter ...").
+    X, y = make_data()
+    clf = tiny().fit(X, y)
+    clf.set_params(class_prior="Balanced")
+    with pytest.raises(ValueError, match="The 'class_prior' parameter"):
+        clf.save(tmp_path / "clf")
+    sampler = DVAANSampler(estimator=tiny(), random_state=0)
+    sampler.fit_resample(X, y)
+    for est, params, name in [
+        (sampler.estimator_, dict(n_threads=0), "n_threads"),  # the fitted model
+        (sampler.estimator, dict(boundary_selection="bogus"), "boundary_selection"),
+        (sampler, dict(max_move=-1.0), "max_move"),
+    ]:
+        good = est.get_params()[name]
+        est.set_params(**params)
+        with pytest.raises(ValueError, match=f"The '{name}' parameter"):
+            sampler.save(tmp_path / "sampler")
+        est.set_params(**{name: good})
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temp file
+    sampler.save(tmp_path / "sampler")
+    DVAANSampler.load(tmp_path / "sampler")
+
+
+def test_save_errors_name_the_users_path(tmp_path):
+    # They named the temporary file written next to it (".../tmpke98lguj.tmp").
+    X, y = make_data()
+    clf = tiny().fit(X, y)
+    (tmp_path / "file").write_bytes(b"")
+    cases = [
+        (tmp_path / "nodir" / "c.sk", FileNotFoundError, "No directory"),
+        (tmp_path, IsADirectoryError, "Is a directory"),
+        (tmp_path / "file" / "c.sk", NotADirectoryError, "is not a directory"),
+    ]
+    for path, error, match in cases:
+        for save_to in (clf.save, lambda p: save_estimator(clf, p)):
+            with pytest.raises(error, match=match) as info:
+                save_to(path)
+            assert info.value.filename == str(path)
+            assert ".tmp" not in str(info.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_version_warning_points_at_the_callers_line(tmp_path):
+    # DVAANClassifier.load's warning pointed at _classifier.py.
+    X, y = make_data()
+    sampler = DVAANSampler(estimator=tiny(), random_state=0)
+    sampler.fit_resample(X, y)
+    for est in (sampler.estimator_, sampler):
+        members = read_members(save(est, tmp_path))
+        meta = json.loads(members["metadata.json"])
+        meta["versions"]["skdvaan"] = "0.0.1"
+        members["metadata.json"] = json.dumps(meta).encode()
+        write_members(tmp_path / "old", members)
+        for load in (type(est).load, load_estimator):
+            with pytest.warns(UserWarning, match="saved with skdvaan 0.0.1") as record:
+                load(tmp_path / "old")
+            assert record[0].filename == __file__
+
+
 def test_other_version_warns(tmp_path):
     X, y = make_data()
     clf = tiny().fit(X, y)

@@ -273,6 +273,53 @@ def test_auto_early_stopping_without_a_possible_split_trains_without_one():
     assert np.isfinite(clf.predict_proba(X)).all()
 
 
+@pytest.mark.parametrize(
+    "n_rows, fraction, match",
+    [
+        # 0 of 40 rows left for training: scikit-learn's own error said "the
+        # resulting train set will be empty" (with 1 row: "The train_size = 1
+        # should be greater or equal to the number of classes").
+        (40, 0.99, "leave 0 of 40 samples for training, fewer than the 2 classes"),
+        # 3 training rows of 34, allotted 3 to class 0 and 0 to class 1 (its 4
+        # rows all held out): this trained without a row of class 1.
+        (34, 0.9, r"leave 3 of 34 samples .* none of class 1 \(4 samples\)"),
+    ],
+)
+def test_early_stopping_split_leaves_every_class_training_rows(
+    n_rows, fraction, match, data, no_training
+):
+    X, y = data
+    with pytest.raises(
+        ValueError, match=f"validation_fraction={fraction} would {match}"
+    ):
+        tiny(early_stopping=True, validation_fraction=fraction).fit(
+            X[:n_rows], y[:n_rows]
+        )
+
+
+def test_auto_early_stopping_without_training_rows_of_a_class_trains_without_split():
+    # 5 of 1,000 rows left for training, all of class 0 (4.95 and 0.05 rows):
+    # "auto" trains without the split instead of without class 1.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(1000, 3), np.r_[[0] * 990, [1] * 10]
+    with pytest.warns(UserWarning, match=r"none of class 1 \(10 samples\)") as record:
+        clf = tiny(max_iter=1, pretrain_steps=0, validation_fraction=0.995).fit(X, y)
+    assert "validation_score" not in clf.history_[0]
+    assert record[0].filename == __file__
+
+
+def test_auto_early_stopping_warning_points_at_the_callers_line():
+    # fit is wrapped by scikit-learn's _fit_context: the warning pointed there.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(1000, 3), np.r_[[0] * 999, [1]]
+    with pytest.warns(UserWarning, match="trains without a validation split") as record:
+        tiny(max_iter=1, pretrain_steps=0).fit(X, y)
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning, match="trains without a validation split") as record:
+        tiny_sampler(max_iter=1, pretrain_steps=0).fit_resample(X, y)
+    assert record[0].filename == __file__
+
+
 # ------------------------------------------------------------------ images
 
 
@@ -390,6 +437,43 @@ def test_feature_names(data):
 def test_predict_refuses_values_beyond_float32(fitted, data):
     with pytest.raises(ValueError, match="too large"):
         fitted.predict_proba(data[0] * 1e40)
+
+
+# Parameters that the methods after fit read, set to bad values after fit:
+# refused with fit's message (a misspelled class_prior was read as "fit",
+# n_threads=0 failed in torch, a bad boundary_selection deep in _prior).
+BAD_AFTER_FIT = {
+    "class_prior misspelled": (dict(class_prior="Balanced"), "class_prior"),
+    "class_prior empty": (dict(class_prior=""), "class_prior"),
+    "n_threads negative": (dict(n_threads=-3), "n_threads"),
+    "n_threads 0": (dict(n_threads=0), "n_threads"),
+    "boundary_selection": (dict(boundary_selection="bogus"), "boundary_selection"),
+    "boundary_sampling": (dict(boundary_sampling="bogus"), "boundary_sampling"),
+}
+READS = {
+    "class_prior": ["predict", "predict_proba", "decision_function"],
+    "n_threads": ["predict", "predict_proba", "decision_function", "encode", "sample"],
+    "boundary_selection": ["sample", "iter_samples"],
+    "boundary_sampling": ["sample", "iter_samples"],
+}
+
+
+@pytest.mark.parametrize("case", BAD_AFTER_FIT, ids=list(BAD_AFTER_FIT))
+def test_parameters_set_after_fit_are_checked_where_read(case, fitted, data):
+    params, name = BAD_AFTER_FIT[case]
+    X = data[0]
+    before = fitted.predict_proba(X)
+    good = fitted.get_params()[name]
+    fitted.set_params(**params)
+    calls = {
+        "sample": lambda: fitted.sample(3, random_state=0),
+        "iter_samples": lambda: fitted.iter_samples(3),
+    }
+    for method in READS[name]:
+        with pytest.raises(ValueError, match=f"The '{name}' parameter of DVAAN"):
+            calls[method]() if method in calls else getattr(fitted, method)(X)
+    fitted.set_params(**{name: good})
+    np.testing.assert_array_equal(fitted.predict_proba(X), before)
 
 
 # ------------------------------------------------------------------ sample
