@@ -1541,21 +1541,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
             ``target_class`` repeated.
         """
-        self._check_after_fit(
-            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
-        )
-        if (
-            not isinstance(n_samples, Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 0
-        ):
-            raise ValueError(
-                f"n_samples must be a non-negative int, got {n_samples!r}."
-            )
-        if kind not in ("boundary", "core"):
-            raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
-        check_max_move(max_move)
-        k = self._target_index(target_class, kind)
+        k = self._check_sample_request(n_samples, target_class, kind, max_move)
         if n_samples * self.n_features_in_ > _base.MAX_DENSE_ENTRIES:
             raise ValueError(
                 f"n_samples={n_samples} would return "
@@ -1643,6 +1629,24 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         X[:, ints] = np.round(X[:, ints])
         return X, y_new
 
+    def _check_sample_request(self, n_samples, target_class, kind, max_move):
+        """The checks of :meth:`sample` and :meth:`iter_samples`; the class index."""
+        self._check_after_fit(
+            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
+        )
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 0
+        ):
+            raise ValueError(
+                f"n_samples must be a non-negative int, got {n_samples!r}."
+            )
+        if kind not in ("boundary", "core"):
+            raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
+        check_max_move(max_move)
+        return self._target_index(target_class, kind)
+
     def _target_index(self, target_class, kind):
         """Index of ``sample()``'s ``target_class``, checked; None: the smallest."""
         counts = self.class_counts_
@@ -1726,28 +1730,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         >>> [len(X_chunk) for X_chunk, _ in clf.iter_samples(250, chunk_size=100)]
         [100, 100, 50]
         """
-        self._check_after_fit(
-            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
-        )
-        if (
-            not isinstance(n_samples, Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 0
-        ):
-            raise ValueError(
-                f"n_samples must be a non-negative int, got {n_samples!r}."
-            )
+        # What sample() checks, now rather than at the first chunk.
+        self._check_sample_request(n_samples, target_class, kind, max_move)
         if (
             not isinstance(chunk_size, Integral)
             or isinstance(chunk_size, bool)
             or chunk_size < 1
         ):
             raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
-        # What sample() checks, now rather than at the first chunk.
-        if kind not in ("boundary", "core"):
-            raise ValueError(f"kind must be 'boundary' or 'core', got {kind!r}.")
-        check_max_move(max_move)
-        self._target_index(target_class, kind)
         return self._chunks(
             int(n_samples),
             int(chunk_size),
