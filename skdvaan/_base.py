@@ -52,7 +52,10 @@ def flatten_images(X, input_shape):
                 f"X has images of shape {tuple(shape)} but input_shape="
                 f"{tuple(input_shape)}; pass matching shapes or flat 2-D X."
             )
-        return X.reshape(X.shape[0], -1), tuple(int(s) for s in shape)
+        # The width from the shape: reshape(0, -1) cannot infer it, and a
+        # 0-row array must reach check_array's "0 samples" message.
+        width = int(np.prod(X.shape[1:]))
+        return X.reshape(X.shape[0], width), tuple(int(s) for s in shape)
     return X, input_shape
 
 

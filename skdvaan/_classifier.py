@@ -73,6 +73,41 @@ def check_max_move(max_move):
         )
 
 
+def check_seed(random_state, caller):
+    """``check_random_state``, refusing what it cannot take with fit's message.
+
+    NumPy's own error for an int beyond ``2**32 - 1`` comes from deep in its
+    generator; this names the argument and the function it was passed to.
+    """
+    validate_parameter_constraints(
+        {"random_state": ["random_state"]},
+        {"random_state": random_state},
+        caller_name=caller,
+    )
+    return check_random_state(random_state)
+
+
+def _channels_last_warning(shape):
+    """What to tell a user whose images of ``shape`` look channels-last, or None.
+
+    Images are read (C, H, W). Square images stored (H, W, C), the layout of
+    Keras and of most image files, read as ``C == H`` channels of ``H x C``
+    pixels, with the channels (1, 3 or 4) as the width.
+    """
+    if shape is None:
+        return None
+    c, h, w = shape
+    if not (c == h > 4 and w in (1, 3, 4)):
+        return None
+    return (
+        f"Images of shape (C, H, W) = {shape} are read as {c} channels of {h}x{w} "
+        f"pixels; they look like channels-last images (H, W, C) of {c}x{h} pixels "
+        f"with {w} channel(s). DVAANClassifier reads images channels-first: pass "
+        "np.moveaxis(X, -1, 1) for a 4-D X (flat X: its pixels in (C, H, W) "
+        f"order, with input_shape=({w}, {c}, {h}))."
+    )
+
+
 def _softmax(logits):
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -142,7 +177,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     Tabular features are standardised internally. For images, pass
     ``input_shape=(C, H, W)`` with flattened pixels in [0, 1] or 0..255 (or a
     4-D array, or a 3-D one of single-channel images) to select the
-    convolutional backbone.
+    convolutional backbone. Images are read channels-first; the images passed
+    after fit must be on the pixel scale of those seen in fit.
 
     Read more in the :ref:`User Guide <user_guide>`.
 
@@ -551,6 +587,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y):
         X, y, shape, mixed = self._validate_fit_input(X, y)
+        if _channels_last_warning(shape) is not None:
+            # _fit <- fit <- sklearn's _fit_context wrapper <- the user.
+            warnings.warn(_channels_last_warning(shape), UserWarning, stacklevel=4)
         hidden = self._check_hidden()
         # Parameters checked before any work (the engine's settings read them).
         self._check_mu_bounds()
@@ -790,9 +829,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 "each process would train a model of its own. Call fit on each "
                 "process's shard instead, or partial_fit in one process."
             )
-        X, shape = _base.flatten_images(
-            X, self.input_shape if first else self.input_shape_
-        )
+        shape = None
+        # Images may come 3-D or 4-D; later blocks of a table model stay 2-D.
+        if first or self.input_shape_ is not None:
+            X, shape = _base.flatten_images(
+                X, self.input_shape if first else self.input_shape_
+            )
         if (not first and getattr(self, "encoder_", None) is not None) or (
             shape is None and needs_encoder(X, self.categorical_features)
         ):
@@ -812,6 +854,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ensure_min_samples=2,
         )
         X = _base.densify(X)
+        if not first and self.input_shape_ is not None:
+            self._check_pixels(X)  # on the scale of the first block
         check_classification_targets(y)
         if first:
             labels = np.unique(y if classes is None else np.asarray(classes))
@@ -822,6 +866,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"{np.unique(y).shape[0]} class only)."
                 )
             shape = _base.check_input_shape(shape, X.shape[1])
+            if _channels_last_warning(shape) is not None:
+                # _partial_fit <- partial_fit <- the user.
+                warnings.warn(_channels_last_warning(shape), UserWarning, stacklevel=3)
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
         ):
@@ -1335,6 +1382,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 X, "tocsr"
             ):
                 X = np.asarray(X, dtype=object)
+            if X.ndim != 2:  # a row as a Series, a flat list: check_array says so
+                check_array(X, dtype=None, ensure_all_finite=False, estimator=self)
             validate_data(self, X, reset=False, skip_check_array=True)
             if X.shape[0] < 1:  # as check_array says it on the numeric path
                 raise ValueError(
@@ -1342,7 +1391,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     "minimum of 1 is required by DVAANClassifier."
                 )
             return encoder.transform(X)
-        X, _ = _base.flatten_images(X, self.input_shape_)
+        if self.input_shape_ is not None:
+            # Images may come 3-D or 4-D; a table model takes 2-D X only, as
+            # scikit-learn's estimators do.
+            X, _ = _base.flatten_images(X, self.input_shape_)
         X = validate_data(
             self,
             X,
@@ -1350,13 +1402,47 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32],
         )
-        return _base.densify(X)
+        X = _base.densify(X)
+        if self.input_shape_ is not None:
+            self._check_pixels(X)
+        return X
+
+    def _check_pixels(self, X):
+        """Refuse pixels beyond the scale of the images seen in fit.
+
+        ``pixel_scale_`` (1 or 255) maps the pixels seen in fit to [0, 1].
+        Pixels beyond it, such as 0..255 images passed to a model fitted on
+        [0, 1] ones, would reach the networks on a scale they never saw and
+        give wrong predictions without an error.
+        """
+        lo, hi = float(X.min()), float(X.max())
+        scale = self.pixel_scale_
+        if lo < 0 or hi > scale:
+            to_01 = scale == 1.0 and lo >= 0 and hi <= 255  # 0..255 given
+            fix = "divide them by 255" if to_01 else "rescale them"
+            raise ValueError(
+                f"Image pixels must lie in [0, {scale:g}], the scale of the images "
+                f"seen in fit; X ranges over [{lo:g}, {hi:g}]. Pass images on that "
+                f"scale ({fix})."
+            )
 
     def _scale(self, X):
         if getattr(self, "encoder_", None) is not None:
             return X  # encoded by _validate_X
         if self.input_shape_ is None:
-            X = self.scaler_.transform(X)
+            # StandardScaler computes in the input's dtype: float32 features
+            # near float32's maximum overflow when the mean is subtracted,
+            # although their standardised values are small. Those are scaled
+            # again in float64; what still overflows is refused below. (An
+            # ndarray whatever set_config(transform_output=...) says.)
+            with np.errstate(over="ignore", invalid="ignore"):
+                Xs = np.asarray(self.scaler_.transform(X))
+            if Xs.dtype != np.float64 and not np.isfinite(Xs).all():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    Xs = np.asarray(
+                        self.scaler_.transform(np.asarray(X, dtype=np.float64))
+                    )
+            X = Xs
         else:
             X = X / self.pixel_scale_
         return _base.to_float32(X)
@@ -1439,6 +1525,22 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         return np.exp(self._log_proba(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without its rounding.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``; finite
+            where a probability underflows to 0.
+        """
+        return self._log_proba(X)
 
     def predict(self, X):
         """Predict class labels.
@@ -1542,12 +1644,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             ``target_class`` repeated.
         """
         k = self._check_sample_request(n_samples, target_class, kind, max_move)
-        if n_samples * self.n_features_in_ > _base.MAX_DENSE_ENTRIES:
+        rng = check_seed(random_state, "DVAANClassifier.sample")
+        # A Python int: NumPy's int64 * n_features can wrap round to 0 or less.
+        n_values = int(n_samples) * int(self.n_features_in_)
+        if n_values > _base.MAX_DENSE_ENTRIES:
             raise ValueError(
-                f"n_samples={n_samples} would return "
-                f"{n_samples * self.n_features_in_:,} values, more than the "
-                f"{_base.MAX_DENSE_ENTRIES:,} one call may; draw them in several "
-                "smaller calls."
+                f"n_samples={int(n_samples)} would return {n_values:,} values, more "
+                f"than the {_base.MAX_DENSE_ENTRIES:,} one call may; draw them in "
+                "several smaller calls."
             )
         encoder = getattr(self, "encoder_", None)
         if n_samples == 0:
@@ -1557,7 +1661,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 empty = one.iloc[:0] if isinstance(one, pd.DataFrame) else one[:0]
                 return empty, self.classes_[:0].copy()
             return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        seed = rng.randint(np.iinfo(np.int32).max)
         activate = None if encoder is None else encoder.activate
         label = self.classes_[k]  # named by warnings as 1, not np.int64(1)
         label = getattr(label, "item", lambda: label)()
@@ -1587,6 +1691,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     t_max=float(max_move),
                     label=label,
                 )
+                if not bool(torch.isfinite(x).all()):
+                    # Only a move far past the other class's codes gets here.
+                    raise ValueError(
+                        f"max_move={max_move!r} moved latent codes so far that "
+                        "float32 overflowed (in the codes or the decoder): the "
+                        "samples would be NaN. Use a smaller max_move (the default, "
+                        f"{T_MAX}, moves a code at most onto that of a row of "
+                        "another class)."
+                    )
             else:
                 x, _ = sample_boundary(
                     module,
@@ -1742,7 +1855,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             int(n_samples),
             int(chunk_size),
             dict(target_class=target_class, kind=kind, max_move=max_move),
-            check_random_state(random_state),
+            check_seed(random_state, "DVAANClassifier.iter_samples"),
         )
 
     def _chunks(self, n_samples, chunk_size, params, rng):

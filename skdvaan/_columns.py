@@ -158,11 +158,13 @@ def split_columns(X):
     if hasattr(X, "tocsr"):
         raise TypeError("Sparse X is not supported here; densify it first.")
     A = np.asarray(X)
+    # A string array is read as objects, and given back in its own dtype.
+    dtype = str(A.dtype)
     A = A.astype(object) if A.dtype.kind in "US" else A
     if A.ndim != 2 or A.dtype.kind not in "biufO":
         raise ValueError(f"X must be 2-D numbers or objects, not {A.dtype} {A.shape}.")
     cols = [pd.Series(A[:, j], dtype=A.dtype) for j in range(A.shape[1])]
-    return "ndarray", str(A.dtype), list(range(A.shape[1])), cols
+    return "ndarray", dtype, list(range(A.shape[1])), cols
 
 
 def from_dtype(s, container):

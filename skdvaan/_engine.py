@@ -293,7 +293,10 @@ def update_mu(module, adv, fea, cfg):
     ``mu <- clip(mu + eta * tanh(gamma * L_adv - L_fea), mu_min, mu_max)``.
     """
     step = cfg.mu_step * torch.tanh(cfg.gamma * adv - fea)
-    module.mu.add_(step).clamp_(*cfg.mu_bounds)
+    # A bound beyond what mu's dtype holds (a ceiling of 1e100 for "none")
+    # bounds nothing more than that dtype's largest value; torch would refuse it.
+    top = torch.finfo(module.mu.dtype).max
+    module.mu.add_(step).clamp_(*(min(b, top) for b in cfg.mu_bounds))
 
 
 def _activate(cfg):

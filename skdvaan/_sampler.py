@@ -54,8 +54,9 @@ class DVAANSampler(BaseOverSampler):
 
     estimator : DVAANClassifier or None, default=None
         The model to fit and draw from; its parameters are searchable as
-        ``estimator__<name>``. ``None`` uses ``DVAANClassifier()``. When the
-        estimator's own ``random_state`` is ``None``, the sampler's is used.
+        ``estimator__<name>``. ``None`` uses ``DVAANClassifier()`` (setting
+        ``estimator__<name>`` on it makes it that ``DVAANClassifier``). When
+        the estimator's own ``random_state`` is ``None``, the sampler's is used.
     random_state : int, RandomState instance or None, default=None
         Seeds the model (see ``estimator``) and the latent draws.
     boundary_window : tuple of (float, float) or None, default=(0.5, 1.0)
@@ -143,6 +144,30 @@ class DVAANSampler(BaseOverSampler):
         self.boundary_window = boundary_window
         self.max_move = max_move
         self.verbose = verbose
+
+    def set_params(self, **params):
+        """Set the parameters of this sampler and of its ``estimator``.
+
+        ``estimator=None`` stands for ``DVAANClassifier()``: setting
+        ``estimator__<name>`` on it sets the parameter on a
+        ``DVAANClassifier()`` that becomes ``estimator``, so that a search
+        over ``estimator__<name>`` needs no explicit estimator.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters of the sampler, and ``estimator__<name>`` ones of its
+            estimator.
+
+        Returns
+        -------
+        self : DVAANSampler
+            The sampler.
+        """
+        nested = any(key.startswith("estimator__") for key in params)
+        if nested and params.get("estimator", self.estimator) is None:
+            params = {**params, "estimator": DVAANClassifier()}
+        return super().set_params(**params)
 
     def _check_X_y(self, X, y, accept_sparse=None):
         spec = "from_dtype" if self.estimator is None else None

@@ -76,6 +76,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from pandas.api.types import is_object_dtype
+from sklearn import config_context
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
@@ -329,7 +330,11 @@ class ColumnEncoder:
         self._check_fitted()
         names = [c.name for c in self.columns_]
         if self.container_ == "DataFrame" and isinstance(X, pd.DataFrame):
-            if list(X.columns) != names:
+            columns = [scalar(c) for c in X.columns]
+            # As scikit-learn's estimators: names are checked where fit and X
+            # both have string names; otherwise columns are read by position.
+            named = all(isinstance(c, str) for c in [*names, *columns])
+            if named and columns != names:
                 missing = [c for c in names if c not in X.columns]
                 extra = [c for c in X.columns if c not in names]
                 raise ValueError(
@@ -348,14 +353,14 @@ class ColumnEncoder:
                 f"{len(names)} features as input."
             )
         if self.is_plain_numeric:
-            return _float32(self.scaler_.transform(X))
+            return _float32(_scale(self.scaler_, X))
         out = np.zeros((len(cols[0]), self.n_encoded_))
         heads = [b for b in self.blocks_ if b.kind != "indicator"]  # one per column
         num = [b for b in heads if b.kind == "numeric"]
         if num:
             values = [numeric_values(cols[b.column], names[b.column]) for b in num]
             with np.errstate(over="ignore"):  # _float32 refuses what overflows
-                scaled = self.scaler_.transform(np.column_stack(values))
+                scaled = _scale(self.scaler_, np.column_stack(values))
             for b, v, z in zip(num, values, scaled.T, strict=True):
                 # Only missing cells become 0: a value that overflowed in
                 # scaling stays non-finite, and _float32 refuses it.
@@ -629,6 +634,13 @@ def _pick(p, mode, rng):
     u = rng.random(len(w))[:, None] * w.sum(1, keepdims=True)
     # The first slot whose cumulative weight exceeds u has weight > 0.
     return np.minimum((w.cumsum(1) <= u).sum(1), w.shape[1] - 1)
+
+
+def _scale(scaler, X):
+    """``scaler.transform(X)`` as an ndarray, whatever ``transform_output`` says."""
+    # set_config(transform_output="pandas") applies to the scaler too.
+    with config_context(transform_output="default"):
+        return scaler.transform(X)
 
 
 def _plain(X):

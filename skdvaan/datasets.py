@@ -604,6 +604,11 @@ def _check_random_state(seed):
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if not 0 <= seed < 2**32:  # NumPy's own error names no argument
+            raise ValueError(
+                f"invalid random_state {_plain(seed)!r}: an int seed must be in "
+                "[0, 2**32 - 1]"
+            )
         return np.random.RandomState(seed)
     raise ValueError(f"invalid random_state {seed!r}")
 

@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
 )
 
+from ._classifier import check_seed
 from ._columns import from_dtype, label, resolve_categorical, scalar, split_columns
 
 __all__ = ["boundary_report", "column_report", "plot_boundary_report"]
@@ -202,7 +202,7 @@ def boundary_report(
             "report needs at least 2 to measure distances between real samples."
         )
     if generated is None:
-        rng = check_random_state(random_state)
+        rng = check_seed(random_state, "boundary_report")
         generated = {
             kind: clf.sample(
                 n_samples,

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 import torch
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
@@ -18,6 +19,8 @@ import skdvaan._base
 import skdvaan._classifier
 import skdvaan._engine
 from skdvaan import DVAANClassifier, DVAANSampler
+from skdvaan.datasets import make_imbalance_pair
+from skdvaan.diagnostics import boundary_report
 from skdvaan.exceptions import BoundarySamplingWarning
 
 pytestmark = [
@@ -630,3 +633,176 @@ def test_predict_proba_in_batches(fitted):
     assert proba.shape == (200_000, 2) and np.isfinite(proba).all()
     # Batching does not change a row's prediction.
     assert np.array_equal(proba[-10:], fitted.predict_proba(X[-10:]))
+
+
+# ------------------------------------------------- dtypes, layouts, images
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # check_array's float32 sum
+def test_float32_features_near_float32_max_are_standardised(data):
+    # StandardScaler subtracted the mean in float32: -3e38 - 1.5e38 overflowed,
+    # and fit refused as "too large after scaling" values that standardise to
+    # about 1 (and that the same fit in float64 took).
+    X, y = data
+    X32 = X.astype(np.float32)
+    X32[:, 0] = np.where(np.arange(40) % 4 == 0, -3e38, 3e38)  # mean 1.5e38
+    clf = tiny().fit(X32, y)
+    proba = clf.predict_proba(X32)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba, clf.predict_proba(X32.astype(np.float64)))
+    with sklearn.config_context(transform_output="pandas"):  # the scaler's output
+        np.testing.assert_array_equal(clf.predict_proba(X32), proba)
+    X_new, _ = clf.sample(5, random_state=0)
+    assert np.isfinite(X_new).all() and np.abs(X_new[:, 0]).max() <= 3e38 * 1.0001
+
+
+@pytest.mark.parametrize("shape", [(40, 1, 4), (40, 1, 1, 4), (40, 2, 2)])
+def test_table_model_refuses_image_shaped_X(shape, fitted, data):
+    # A table model flattened 3-D and 4-D X of the right size and predicted
+    # from it; scikit-learn's estimators take 2-D X only.
+    X, y = data
+    Xn = X.reshape(shape)
+    for method in ("predict", "predict_proba", "decision_function", "encode"):
+        with pytest.raises(ValueError, match=f"Found array with dim {len(shape)}"):
+            getattr(fitted, method)(Xn)
+    before = fitted.predict_proba(X)
+    with pytest.raises(ValueError, match=f"Found array with dim {len(shape)}"):
+        fitted.partial_fit(Xn, y)
+    np.testing.assert_array_equal(fitted.predict_proba(X), before)
+
+
+@pytest.mark.parametrize(
+    "pixels, match",
+    [
+        (lambda X: X * 255, r"\[0, 1\].* over \[.*\]\. .*\(divide them by 255\)"),
+        (lambda X: -X, r"\[0, 1\].*\(rescale them\)"),
+    ],
+    ids=["0..255 to a [0, 1] model", "negative"],
+)
+def test_image_model_refuses_pixels_beyond_the_fit_scale(pixels, match):
+    # predict_proba took 0..255 images on a model fitted on [0, 1] ones and
+    # answered from pixels 255 times too bright; partial_fit failed in torch
+    # ("all elements of target should be between 0 and 1").
+    X = np.random.RandomState(0).rand(20, 1, 4, 4)
+    y = np.arange(20) % 2
+    clf = tiny(batch_size=10).fit(X, y)
+    for method in ("predict", "predict_proba", "decision_function", "encode"):
+        with pytest.raises(ValueError, match="Image pixels must lie in " + match):
+            getattr(clf, method)(pixels(X))
+    stream = tiny(batch_size=10).partial_fit(X, y)
+    before = stream.predict_proba(X)
+    with pytest.raises(ValueError, match="Image pixels must lie in " + match):
+        stream.partial_fit(pixels(X), y)
+    np.testing.assert_array_equal(stream.predict_proba(X), before)
+    # A model fitted on 0..255 takes 0..255 and [0, 1] images.
+    bright = tiny(batch_size=10).fit(X * 255, y)
+    assert np.isfinite(bright.predict_proba(X)).all()
+    with pytest.raises(ValueError, match=r"must lie in \[0, 255\]"):
+        bright.predict_proba(X * 300)
+
+
+@pytest.mark.parametrize("layout", ["4-D", "flat with input_shape"])
+def test_channels_last_images_warn(layout, recwarn):
+    # (n, H, W, C) images were read as H channels of W x C pixels, silently.
+    X = np.random.RandomState(0).rand(20, 6, 6, 3)
+    y = np.arange(20) % 2
+    params = dict(batch_size=10)
+    if layout != "4-D":
+        X, params = X.reshape(20, -1), dict(params, input_shape=(6, 6, 3))
+    with pytest.warns(UserWarning, match=r"look like channels-last .* np\.moveaxis"):
+        tiny(**params).fit(X, y)
+    with pytest.warns(UserWarning, match="look like channels-last") as record:
+        tiny(**params).partial_fit(X, y)
+    assert record[0].filename == __file__
+    recwarn.clear()
+    # Channels-first images, and ones whose width is no channel count, do not.
+    tiny(batch_size=10).fit(np.moveaxis(X.reshape(20, 6, 6, 3), -1, 1), y)
+    tiny(batch_size=10).fit(np.random.RandomState(0).rand(20, 6, 6, 5), y)
+    assert not [w for w in recwarn if "channels-last" in str(w.message)]
+
+
+def test_channels_last_warning_points_at_the_callers_line():
+    X, y = np.random.RandomState(0).rand(20, 6, 6, 1), np.arange(20) % 2
+    with pytest.warns(UserWarning, match="channels-last") as record:
+        tiny(batch_size=10).fit(X, y)
+    assert record[0].filename == __file__
+
+
+def test_sample_refuses_a_max_move_that_overflows_float32(fitted):
+    # t = max_move * U(0, 1) in float32 was inf: every sample came back NaN.
+    with pytest.raises(ValueError, match=r"max_move=1e\+39 moved latent codes"):
+        fitted.sample(5, target_class=1, max_move=1e39, random_state=0)
+    X_new, _ = fitted.sample(5, target_class=1, max_move=10.0, random_state=0)
+    assert np.isfinite(X_new).all()
+
+
+@pytest.mark.parametrize("ceiling", [1e100, float("inf")])
+def test_mu_ceiling_beyond_float32_bounds_nothing(ceiling, data):
+    # mu's clamp refused 1e100 in torch ("value cannot be converted to type
+    # float without overflow") after pretraining; inf worked.
+    X, y = data
+    clf = tiny(mu_bounds=(0.5, ceiling)).fit(X, y)
+    reference = tiny(mu_bounds=(0.5, 10.0)).fit(X, y)
+    assert clf.mu_curve_ == reference.mu_curve_
+
+
+@pytest.mark.parametrize("seed", [2**40, -1, 1.5, np.random.default_rng(0)])
+def test_sample_random_state_checked_with_fits_message(seed, fitted, data):
+    # An int beyond 2**32 - 1 failed deep in NumPy ("Seed must be between 0
+    # and 2**32 - 1"), named no argument, and was let through with n_samples=0.
+    calls = {
+        "DVAANClassifier.sample": lambda: fitted.sample(3, random_state=seed),
+        "DVAANClassifier.iter_samples": lambda: fitted.iter_samples(
+            3, random_state=seed
+        ),
+        "boundary_report": lambda: boundary_report(
+            fitted, *data, n_samples=3, random_state=seed
+        ),
+    }
+    for caller, call in calls.items():
+        with pytest.raises(
+            ValueError, match=f"The 'random_state' parameter of {caller} must be"
+        ):
+            call()
+    with pytest.raises(ValueError, match="'random_state' parameter"):
+        fitted.sample(0, random_state=seed)
+
+
+@pytest.mark.parametrize("n", [np.int64(2**62), np.int32(2**30)])
+def test_sample_size_bound_holds_for_numpy_counts(n, fitted, monkeypatch):
+    # n_samples * n_features in NumPy's int64 (int32) wrapped round to 0, the
+    # bound let the request through, and sample() ran for 2**62 rows.
+    def refuse(*args, **kwargs):
+        raise AssertionError("sampling ran although the request was too large")
+
+    monkeypatch.setattr(skdvaan._classifier, "sample_anchored", refuse)
+    with pytest.raises(ValueError, match=f"n_samples={int(n)} would return"):
+        fitted.sample(n)
+    with pytest.raises(ValueError, match="would return"):
+        next(fitted.iter_samples(n, chunk_size=n))
+
+
+@pytest.mark.parametrize("seed", [2**32, -1, np.int64(-5)])
+def test_make_imbalance_pair_refuses_seeds_numpy_cannot_take(seed):
+    # NumPy's "Seed must be between 0 and 2**32 - 1" named no argument.
+    X, y = np.arange(60).reshape(30, 2), np.repeat([0, 1, 2], 10)
+    with pytest.raises(ValueError, match=r"invalid random_state -?\d+: an int seed"):
+        make_imbalance_pair(X, y, 0, [1, 2], ratio=0.2, random_state=seed)
+    make_imbalance_pair(X, y, 0, [1, 2], ratio=0.2, random_state=2**32 - 1)
+
+
+def test_image_arrays_with_no_rows_get_the_zero_samples_message():
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 1, 4, 4))
+    y = np.r_[np.zeros(15, int), np.ones(5, int)]
+    clf = DVAANClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=2,
+        pretrain_steps=1,
+        batch_size=10,
+        random_state=0,
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="0 sample"):
+        clf.predict_proba(np.empty((0, 1, 4, 4)))
+    with pytest.raises(ValueError, match="0 sample"):
+        DVAANClassifier().fit(np.empty((0, 4, 4)), y[:0])
