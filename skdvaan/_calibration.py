@@ -7,7 +7,10 @@ moves it back as a shift of the logits, ``log pi - log pi'`` (Saerens et al.,
 2002): ``softmax(logits / T + log pi - log pi')``. On a validation split,
 Platt's method (:func:`fit_platt`) fits the temperature ``T`` (over- or
 under-confidence) and a per-class bias that corrects ``pi'`` to the prior
-the network acts as if trained under.
+the network acts as if trained under. Without a validation split the bias
+alone is fitted, on the training rows: calibration in the large, which the
+shift gets wrong where ``D+``'s rows are not distributed as the class's real
+rows are.
 """
 
 import numpy as np
@@ -97,7 +100,7 @@ def calibrated_log_proba(logits, temperature, shift):
     return log_softmax(np.asarray(logits) / temperature + shift, axis=1)
 
 
-def fit_platt(logits, y, shift, sample_weight=None):
+def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
     """Temperature and per-class logit bias of ``softmax(logits / T + shift + b)``.
 
     Platt's (1999) method generalised to ``K`` classes: the log loss against
@@ -106,7 +109,11 @@ def fit_platt(logits, y, shift, sample_weight=None):
     its probabilities to 0 or 1. The bias corrects calibration in the large
     (the mean probability of each class), which a temperature alone cannot.
     ``sample_weight`` weights each row's loss (class costs that the
-    probabilities should keep). Returns ``(T, b)`` with ``b[0] = 0``.
+    probabilities should keep). With ``fit_temperature=False``, ``T`` stays
+    1 and the bias alone is fitted: the (weighted) mean probability of each
+    class then matches its (smoothed) share of the rows, what the training
+    rows can tell without overstating the model's confidence. Returns
+    ``(T, b)`` with ``b[0] = 0``.
     """
     logits = np.asarray(logits, dtype=np.float64)
     n, k = logits.shape
@@ -122,7 +129,7 @@ def fit_platt(logits, y, shift, sample_weight=None):
         logp = calibrated_log_proba(logits, np.exp(theta[0]), shift + b)
         return -(w * (target * logp).sum(1)).sum()
 
-    lo, hi = np.log(TEMPERATURE_BOUNDS)
+    lo, hi = np.log(TEMPERATURE_BOUNDS) if fit_temperature else (0.0, 0.0)
     res = minimize(
         nll,
         np.zeros(k),

@@ -369,10 +369,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Temperature of the logits, fitted on the validation split together
         with ``logit_bias_`` by Platt's method (1.0 without early stopping).
     logit_bias_ : ndarray of shape (n_classes,)
-        Per-class bias of the logits from Platt's method on the validation
-        split (the first class's is 0): it corrects the mean probability of
-        each class where ``training_prior_`` is not the prior the network
-        learned. Zeros without early stopping.
+        Per-class bias of the logits (the first class's is 0): it corrects
+        the mean probability of each class where ``training_prior_`` is not
+        the prior the network learned. Fitted with the temperature on the
+        validation split (Platt's method); without early stopping, on the
+        training rows, so that their mean probability of each class is that
+        class's share of them. Zeros after :meth:`partial_fit`.
     feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
         stay inside. ``None`` with ``encoder_``, which keeps the ranges.
@@ -749,7 +751,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
             self._store_history(result, bool(early))
             self._calibrate(
-                counts, class_weight, result, val, y_val if early else None, sync
+                counts,
+                class_weight,
+                result,
+                val,
+                y_val if early else None,
+                sync,
+                train_rows=None if early else (Xs, y_idx),
             )
         return self
 
@@ -1034,8 +1042,19 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         )
         return TrainConfig(**{**settings, **kw})
 
-    def _calibrate(self, counts, class_weight, result, val, y_val, sync=None):
-        """Prior shift, temperature and bias of the logits (see ``_calibration``)."""
+    def _calibrate(
+        self, counts, class_weight, result, val, y_val, sync=None, train_rows=None
+    ):
+        """Prior shift, temperature and bias of the logits (see ``_calibration``).
+
+        ``val`` (held-out rows) gets Platt's temperature and bias; without
+        it, ``train_rows`` (the scaled training rows and their class indices)
+        get the bias alone, which matches their mean probabilities to their
+        (smoothed) class shares: ``D+`` rows sit at the boundary, not where the class's
+        rows are, so the prior shift alone leaves the probabilities tilted
+        towards the class they were added to. ``partial_fit`` passes
+        neither (a block is not the data): no bias.
+        """
         # "balanced" is a training device: its shift is undone, so that
         # probabilities are the data's. A dict states costs, which decisions
         # should keep: only D+'s share is undone then.
@@ -1048,18 +1067,25 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = 1.0
         self.logit_bias_ = np.zeros(len(counts))
         if val is not None:
-            logits = predict_logits(self.module_, val[0], device=self.device_)
-            if sync is not None:  # every shard's validation rows
-                logits, y_val = sync.rows(logits), sync.rows(y_val)
-            shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
-            # Costs (a class_weight dict) weight the rows, so that the bias
-            # keeps the tilt they give the probabilities instead of undoing it.
-            costs = None
-            if class_weight is not None and not isinstance(class_weight, str):
-                costs = np.asarray(class_weight, dtype=np.float64)[y_val]
-            self.temperature_, self.logit_bias_ = _calibration.fit_platt(
-                logits, y_val, shift, costs
-            )
+            X_cal, y_cal = val[0], y_val
+        elif train_rows is not None:
+            X_cal, y_cal = train_rows
+        else:
+            return
+        logits = predict_logits(self.module_, X_cal, device=self.device_)
+        if sync is not None:  # every shard's rows
+            logits, y_cal = sync.rows(logits), sync.rows(y_cal)
+        shift = _calibration.prior_shift(self.class_prior_, self.training_prior_)
+        # Costs (a class_weight dict) weight the rows, so that the bias
+        # keeps the tilt they give the probabilities instead of undoing it.
+        costs = None
+        if class_weight is not None and not isinstance(class_weight, str):
+            costs = np.asarray(class_weight, dtype=np.float64)[y_cal]
+        # Training rows were fitted: their confidence says nothing of the
+        # temperature, only the bias is read from them.
+        self.temperature_, self.logit_bias_ = _calibration.fit_platt(
+            logits, y_cal, shift, costs, fit_temperature=val is not None
+        )
 
     def _anchor_rows(self, y_idx, rng):
         """Rows kept in the model to anchor ``sample()``'s boundary samples on.

@@ -83,7 +83,8 @@ def test_no_boundary_samples_without_augmentation(data):
 def test_validation_split_fits_platts_bias(data):
     """With a validation split, Platt's method fits a logit bias (and a
     temperature), and the mean probability of the minority in fit lands near
-    its frequency; without one there is neither. The weights' prior stays."""
+    its frequency; without one the bias alone is fitted on the training
+    rows, at temperature 1. The weights' prior stays."""
     X, y = data
     kw = dict(augmentation_ratio=0.0, max_iter=8)
     with warnings.catch_warnings():
@@ -93,7 +94,7 @@ def test_validation_split_fits_platts_bias(data):
     for clf in (plain, split):
         np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
     assert plain.temperature_ == 1.0
-    np.testing.assert_array_equal(plain.logit_bias_, [0.0, 0.0])
+    assert plain.logit_bias_[0] == 0.0 and plain.logit_bias_[1] != 0.0
     assert split.logit_bias_[0] == 0.0 and split.logit_bias_[1] != 0.0
     ratio = split.predict_proba(X)[:, 1].mean() / y.mean()
     assert 0.7 < ratio < 1.4, ratio
@@ -218,6 +219,58 @@ def test_fit_platt_matches_the_mean_probability_of_each_class():
     # Without the bias the shift keeps over-stating them.
     uncorrected = np.exp(calibrated_log_proba(logits, t, shift)).mean(0)
     assert uncorrected[2] > 2 * mean_p[2]
+
+
+def test_fit_platt_without_temperature_matches_the_mean_probability():
+    """``fit_temperature=False``: T stays exactly 1 and the bias alone moves
+    the mean probability of each class to its smoothed share of the rows."""
+    rng = np.random.default_rng(2)
+    logits = 4.0 * rng.normal(size=(500, 3))
+    y = rng.choice(3, size=500, p=[0.7, 0.2, 0.1])
+    shift = np.array([0.0, 1.5, -1.0])
+    t, b = fit_platt(logits, y, shift, fit_temperature=False)
+    assert t == 1.0 and b[0] == 0.0
+    mean_p = np.exp(calibrated_log_proba(logits, 1.0, shift + b)).mean(0)
+    # Platt's targets: a row of class j keeps 1 - eps_j for its own class and
+    # gives eps_j / (K - 1) to each other class, eps_j = 1 / (n_j + 2).
+    counts = np.bincount(y)
+    give = counts / (counts + 2.0) / 2  # n_j eps_j / (K - 1), K = 3
+    smoothed = (counts * (1 - 1 / (counts + 2.0)) + give.sum() - give) / 500
+    np.testing.assert_allclose(mean_p, smoothed, atol=1e-4)
+
+
+def test_fit_without_a_split_matches_the_training_rows_mean_probability():
+    """Without a validation split, D+ tilts the minority's probabilities up
+    beyond what the prior shift undoes; the bias fitted on the training rows
+    brings their mean back to the minority's (smoothed) share, and a
+    class_weight dict's costs still tilt it."""
+    X, y = make_classification(
+        n_samples=400, n_features=5, weights=[0.85], class_sep=1.0, random_state=3
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=30, early_stopping=False).fit(X, y)
+    assert clf.temperature_ == 1.0 and clf.logit_bias_[1] != 0.0
+    n1 = y.sum()
+    eps1, eps0 = 1 / (n1 + 2), 1 / (len(y) - n1 + 2)
+    share = (n1 * (1 - eps1) + (len(y) - n1) * eps0) / len(y)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1].mean(), share, atol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        costly = tiny(
+            max_iter=30, early_stopping=False, class_weight={0: 1.0, 1: 5.0}
+        ).fit(X, y)
+    assert costly.predict_proba(X)[:, 1].mean() > share + 0.05
+    assert np.isfinite(costly.logit_bias_).all()
+
+
+def test_partial_fit_fits_no_bias(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny().partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    np.testing.assert_array_equal(clf.logit_bias_, [0.0, 0.0])
+    assert clf.temperature_ == 1.0
 
 
 # ------------------------------------------------------- the anchored rule
@@ -422,7 +475,7 @@ def test_sample_window_agrees_with_balanced_predict_proba(early_stopping):
             max_iter=30, boundary_selection="window", early_stopping=early_stopping
         ).fit(X, y)
     assert clf.training_prior_[1] > 0.5  # D+ tilted it towards the minority
-    assert np.any(clf.logit_bias_ != 0) == early_stopping
+    assert np.any(clf.logit_bias_ != 0)  # Platt's, or the training rows'
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no fill
         X_new, _ = clf.sample(20, random_state=0)
