@@ -293,8 +293,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         seen in fit, so probabilities are estimates for data like the
         training data. ``"balanced"``: equal priors, the world the
         discriminator is trained in, read from the discriminator itself
-        (without ``temperature_`` and ``logit_bias_``, the validation
-        calibration of the other two; the view :meth:`sample`'s window reads).
+        (without ``temperature_`` and ``logit_bias_``, the calibration of
+        the other two; the view :meth:`sample`'s window reads).
         An array gives the prior directly. The
         shift from the training weights is exact (Bayes' rule); read at
         prediction time, so it can be changed after fit.
@@ -1502,7 +1502,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         logits = self._raw_logits(X)
         if isinstance(self.class_prior, str) and self.class_prior == "balanced":
             # The discriminator's own view, the one sample()'s window reads:
-            # the weights' prior undone, without the validation calibration.
+            # the weights' prior undone, without the calibration.
             return _calibration.calibrated_log_proba(logits, 1.0, self._prior_shift())
         return _calibration.calibrated_log_proba(
             logits, self.temperature_, self._prior_shift() + self.logit_bias_
@@ -1535,7 +1535,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         The discriminator's logits divided by ``temperature_``, shifted from
         the class prior its weighted training implies (``training_prior_``)
         to ``class_prior``, plus ``logit_bias_`` (the temperature and bias
-        come from Platt's method on the validation split). With the default
+        come from Platt's method on the validation split; without one, the
+        bias alone, from the training rows). With the default
         ``class_prior="fit"`` the mean probability of a class is close to its
         frequency in the training data. ``class_prior="balanced"`` reports the
         discriminator's own view: the shift alone, no temperature or bias.
