@@ -170,6 +170,17 @@ class DVAANSampler(BaseOverSampler):
         return super().set_params(**params)
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        ndim = getattr(X, "ndim", None)
+        if ndim in (3, 4):
+            # The classifier takes image arrays; a sampler returns rows, 2-D
+            # as imbalanced-learn's samplers do, so it says how to pass them.
+            shape = X.shape[1:] if ndim == 4 else (1, *X.shape[1:])
+            raise ValueError(
+                f"DVAANSampler takes 2-D X, as imbalanced-learn's samplers do; got "
+                f"a {ndim}-D array of images {tuple(shape)}. Pass them flat, "
+                "X.reshape(len(X), -1), with "
+                f"estimator=DVAANClassifier(input_shape={tuple(shape)})."
+            )
         spec = "from_dtype" if self.estimator is None else None
         if self.estimator is not None:
             spec = self.estimator.get_params()["categorical_features"]

@@ -155,3 +155,11 @@ def test_boundary_window_is_the_samplers_unless_none(multiclass):
     assert own.estimator_.boundary_window == (0.6, 0.8)
     with pytest.raises(ValueError, match="boundary_window"):
         sampler(boundary_window=(0.9, 0.5)).fit_resample(X, y)
+
+
+@pytest.mark.parametrize("shape", [(12, 1, 4, 4), (12, 4, 4)])
+def test_image_arrays_are_refused_with_the_flat_recipe(shape):
+    X = np.random.default_rng(0).random(shape)
+    y = np.r_[np.zeros(9, int), np.ones(3, int)]
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 4, 4\)"):
+        DVAANSampler().fit_resample(X, y)
