@@ -5,10 +5,11 @@ out-of-fold probabilities from stratified 5-fold CV for
 
 * ``DVAAN``: ``DVAANClassifier(random_state=seed)``, whose ``predict_proba``
   reports the class prior seen in fit (prior shift, and Platt's temperature
-  and bias fitted on the validation split when there is one);
+  and bias fitted on the validation split when there is one; below 1,000
+  rows, without one, the bias alone, fitted on the training rows);
 * ``DVAAN T=1``: the same models without the validation temperature (the
-  prior shift with Platt's bias alone; below 1,000 rows, where there is no
-  validation split, ``temperature_`` is 1 and there is no bias anyway);
+  prior shift with Platt's bias alone; below 1,000 rows ``temperature_`` is
+  1 anyway, so this row equals ``DVAAN`` there);
 * ``DVAAN balanced``: the same models' ``class_prior="balanced"`` view, the
   discriminator's own (uncalibrated), what ``predict_proba`` reported before
   calibration;

@@ -130,10 +130,15 @@ def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
         return -(w * (target * logp).sum(1)).sum()
 
     lo, hi = np.log(TEMPERATURE_BOUNDS) if fit_temperature else (0.0, 0.0)
+    # A class whose rows all weigh 0 (a class_weight of 0) says nothing of
+    # its bias: it stays 0, as training_prior leaves such a class unshifted
+    # (fitted, its smoothed target mass alone would drive it towards 0).
+    weighed = np.bincount(y, weights=w, minlength=k) > 0
+    free = [(None, None) if weighed[j] else (0.0, 0.0) for j in range(1, k)]
     res = minimize(
         nll,
         np.zeros(k),
         method="L-BFGS-B",
-        bounds=[(lo, hi)] + [(None, None)] * (k - 1),
+        bounds=[(lo, hi)] + free,
     )
     return float(np.exp(res.x[0])), np.r_[0.0, res.x[1:]]

@@ -372,9 +372,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Per-class bias of the logits (the first class's is 0): it corrects
         the mean probability of each class where ``training_prior_`` is not
         the prior the network learned. Fitted with the temperature on the
-        validation split (Platt's method); without early stopping, on the
-        training rows, so that their mean probability of each class is that
-        class's share of them. Zeros after :meth:`partial_fit`.
+        validation split (Platt's method); without early stopping, alone on
+        the training rows, so that their mean probability of each class is
+        that class's share of them (smoothed as Platt's targets are). 0 for
+        a class of weight 0, and for every class after :meth:`partial_fit`.
     feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
         stay inside. ``None`` with ``encoder_``, which keeps the ranges.
@@ -574,7 +575,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         (with at least two classes) and they train one model: the classes,
         counts, scaler and feature ranges are computed over every shard, the
         gradients are averaged at every step, and early stopping and the
-        temperature read every shard's validation logits. Every process ends
+        calibration read every shard's logits. Every process ends
         with the same weights. See the user guide's Scaling page.
         """
         try:
@@ -777,8 +778,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         uniform reservoir sample of every block seen, up to 2,000 per class.
         ``D+`` follows its warm-up and ramp over the calls, one epoch each.
 
-        There is no validation split: no early stopping, and the temperature
-        of ``predict_proba`` is 1 (``temperature_``). ``fit`` always starts
+        There is no validation split: no early stopping, the temperature of
+        ``predict_proba`` is 1 (``temperature_``) and it has no bias
+        (``logit_bias_`` is 0; a block is not the data, so none is fitted on
+        it), also when the call continues a model fitted by :meth:`fit`,
+        whose temperature and bias it resets. ``fit`` always starts
         afresh. Mixed-type tables are not supported here, since their
         encoding (categories, missing cells) is fixed by ``fit`` on all
         rows; images take the pixel scale of the first block. A model loaded
@@ -1439,11 +1443,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         ``pixel_scale_`` (1 or 255) maps the pixels seen in fit to [0, 1].
         Pixels beyond it, such as 0..255 images passed to a model fitted on
         [0, 1] ones, would reach the networks on a scale they never saw and
-        give wrong predictions without an error.
+        give wrong predictions without an error. Overshoot by rounding or
+        interpolation (up to ``1e-5`` of the scale) passes.
         """
         lo, hi = float(X.min()), float(X.max())
         scale = self.pixel_scale_
-        if lo < 0 or hi > scale:
+        slack = 1e-5 * scale
+        if lo < -slack or hi > scale + slack:
             to_01 = scale == 1.0 and lo >= 0 and hi <= 255  # 0..255 given
             fix = "divide them by 255" if to_01 else "rescale them"
             raise ValueError(
@@ -1458,16 +1464,22 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if self.input_shape_ is None:
             # StandardScaler computes in the input's dtype: float32 features
             # near float32's maximum overflow when the mean is subtracted,
-            # although their standardised values are small. Those are scaled
-            # again in float64; what still overflows is refused below. (An
-            # ndarray whatever set_config(transform_output=...) says.)
+            # although their standardised values are small. Those rows are
+            # scaled again in float64, row by row, so that a row's values do
+            # not depend on the rows passed with it; what still overflows is
+            # refused below. (An ndarray whatever set_config(transform_output=
+            # ...) says.)
             with np.errstate(over="ignore", invalid="ignore"):
                 Xs = np.asarray(self.scaler_.transform(X))
-            if Xs.dtype != np.float64 and not np.isfinite(Xs).all():
-                with np.errstate(over="ignore", invalid="ignore"):
-                    Xs = np.asarray(
-                        self.scaler_.transform(np.asarray(X, dtype=np.float64))
-                    )
+            if Xs.dtype != np.float64:
+                bad = ~np.isfinite(Xs).all(axis=1)
+                if bad.any():
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        redo = np.asarray(
+                            self.scaler_.transform(np.asarray(X[bad], np.float64))
+                        )
+                    Xs = Xs.astype(np.float64)
+                    Xs[bad] = redo
             X = Xs
         else:
             X = X / self.pixel_scale_

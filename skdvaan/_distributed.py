@@ -11,8 +11,9 @@ passes its own shard of the data and they train one model together:
 * every step averages the three networks' gradients over the processes (one
   flat all-reduce after the single backward pass), and ``mu``'s update reads
   the averaged losses;
-* early stopping and the temperature of ``predict_proba`` read the
-  validation logits of every shard, so every process takes the same
+* early stopping and the temperature and bias of ``predict_proba`` read the
+  validation logits of every shard (without a validation split the bias
+  reads every shard's training logits), so every process takes the same
   decisions;
 * every process runs the same number of steps per epoch (full batches of
   its smallest shard), so the collectives always match.

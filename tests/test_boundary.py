@@ -269,8 +269,35 @@ def test_partial_fit_fits_no_bias(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf = tiny().partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
-    np.testing.assert_array_equal(clf.logit_bias_, [0.0, 0.0])
-    assert clf.temperature_ == 1.0
+        fitted = tiny(early_stopping=False).fit(X, y)
+        assert fitted.logit_bias_[1] != 0.0
+        fitted.partial_fit(X[:100], y[:100])  # continues it: bias reset
+    for model in (clf, fitted):
+        np.testing.assert_array_equal(model.logit_bias_, [0.0, 0.0])
+        assert model.temperature_ == 1.0
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_class_of_weight_zero_keeps_a_bias_of_zero(early_stopping):
+    """Its rows weigh nothing in the bias fit: fitted, the other rows'
+    smoothed targets alone drove its bias (and probability) to about 0."""
+    X, y = make_classification(
+        n_samples=1200,
+        n_features=5,
+        n_informative=3,
+        n_classes=3,
+        weights=[0.5, 0.2, 0.3],
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(
+            max_iter=5,
+            early_stopping=early_stopping,
+            class_weight={0: 1.0, 1: 0.0, 2: 1.0},
+        ).fit(X, y)
+    assert clf.logit_bias_[1] == 0.0 and clf.logit_bias_[2] != 0.0
+    assert clf.predict_proba(X)[:, 1].mean() > 0.05
 
 
 # ------------------------------------------------------- the anchored rule

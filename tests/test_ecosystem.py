@@ -13,6 +13,7 @@ import pytest
 import sklearn
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_predict
 
@@ -158,7 +159,8 @@ def test_estimator_parameters_are_settable_with_the_default_estimator():
     sampler = DVAANSampler().set_params(estimator__mu=2.0)
     assert isinstance(sampler.estimator, DVAANClassifier)
     assert sampler.estimator.get_params() == DVAANClassifier(mu=2.0).get_params()
-    assert DVAANSampler().get_params()["estimator"] is None  # untouched otherwise
+    # Other parameters leave estimator=None as it is.
+    assert DVAANSampler().set_params(random_state=1).get_params()["estimator"] is None
     own = DVAANClassifier(max_iter=3)
     sampler = DVAANSampler(estimator=own).set_params(estimator__mu=2.0)
     assert sampler.estimator is own and own.mu == 2.0
@@ -194,3 +196,16 @@ def test_predict_log_proba_as_scikit_learns_classifiers(data, fitted):
     assert np.isfinite(log_proba).all()
     out = cross_val_predict(_small(), frame, y, cv=2, method="predict_log_proba")
     assert out.shape == (len(y), 2) and np.allclose(np.exp(out).sum(1), 1.0)
+
+
+def test_predict_log_proba_is_finite_where_predict_proba_underflows():
+    X, y = make_classification(
+        n_samples=200, n_features=4, weights=[0.8], random_state=0
+    )
+    clf = DVAANClassifier(
+        hidden_layer_sizes=(8,), max_iter=5, pretrain_steps=2, random_state=0
+    ).fit(X, y)
+    far = X[:5] * 1e5  # logits far apart: one probability underflows to 0
+    assert (clf.predict_proba(far) == 0).any()
+    log_proba = clf.predict_log_proba(far)
+    assert np.isfinite(log_proba).all() and log_proba.min() < -1000

@@ -654,6 +654,13 @@ def test_float32_features_near_float32_max_are_standardised(data):
         np.testing.assert_array_equal(clf.predict_proba(X32), proba)
     X_new, _ = clf.sample(5, random_state=0)
     assert np.isfinite(X_new).all() and np.abs(X_new[:, 0]).max() <= 3e38 * 1.0001
+    # Only the rows that overflow are scaled again, in float64: a row's
+    # prediction does not depend on the rows passed with it.
+    calm = X.astype(np.float32)[:10]
+    calm[:, 0] = 1e30
+    alone = clf.predict_proba(calm)
+    with_wild = clf.predict_proba(np.vstack([calm, X32[:1]]))
+    np.testing.assert_array_equal(with_wild[:10], alone)
 
 
 @pytest.mark.parametrize("shape", [(40, 1, 4), (40, 1, 1, 4), (40, 2, 2)])
@@ -694,6 +701,12 @@ def test_image_model_refuses_pixels_beyond_the_fit_scale(pixels, match):
     with pytest.raises(ValueError, match="Image pixels must lie in " + match):
         stream.partial_fit(pixels(X), y)
     np.testing.assert_array_equal(stream.predict_proba(X), before)
+    # Rounding overshoot (1e-5 of the scale at most) passes.
+    assert np.isfinite(clf.predict_proba(np.clip(X + 5e-6, 0, 1 + 5e-6))).all()
+    beyond = X.copy()
+    beyond.flat[0] = 1.001
+    with pytest.raises(ValueError, match="Image pixels must lie in"):
+        clf.predict_proba(beyond)
     # A model fitted on 0..255 takes 0..255 and [0, 1] images.
     bright = tiny(batch_size=10).fit(X * 255, y)
     assert np.isfinite(bright.predict_proba(X)).all()
