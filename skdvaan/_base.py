@@ -164,18 +164,49 @@ def default_threads(conv):
     return max(1, min(4, cores))
 
 
+# torch.set_num_threads sets the calling thread's OpenMP threads and also a
+# process-wide value that every thread takes on its first torch call. Blocks
+# running at once in several Python threads would leave that value at
+# whichever one restored last; the last block to finish puts back the one
+# from before the first began (see torch_threads).
+_THREADS_LOCK = threading.Lock()
+_threads_state = {"active": 0, "before": None}
+
+
+def _set_process_threads(n_threads):
+    """Set torch's process-wide thread count, not the calling thread's.
+
+    A thread of its own sets it: what it does to its own threads is lost
+    with it.
+    """
+    worker = threading.Thread(target=torch.set_num_threads, args=(int(n_threads),))
+    worker.start()
+    worker.join()
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads):
     """Run a block with ``n_threads`` torch intra-op threads, then restore.
 
-    The caller's setting comes back also when the block raises.
+    The caller's setting comes back also when the block raises, and when
+    blocks overlap in several Python threads, torch's value for threads
+    that start later is the one from before the first block began.
     """
     old = torch.get_num_threads()
     if n_threads is None or n_threads == old:
         yield
         return
-    torch.set_num_threads(int(n_threads))
+    state = _threads_state
+    with _THREADS_LOCK:
+        if state["active"] == 0:
+            state["before"] = old
+        state["active"] += 1
+        torch.set_num_threads(int(n_threads))
     try:
         yield
     finally:
-        torch.set_num_threads(old)
+        with _THREADS_LOCK:
+            torch.set_num_threads(old)
+            state["active"] -= 1
+            if state["active"] == 0 and old != state["before"]:
+                _set_process_threads(state["before"])
