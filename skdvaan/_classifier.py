@@ -47,7 +47,7 @@ from ._prior import (
     sample_anchored,
     sample_boundary,
 )
-from ._tabular import ColumnEncoder, needs_encoder
+from ._tabular import ColumnEncoder, needs_encoder, transform_array
 
 # Data sets at least this large hold out a validation split for early stopping
 # when early_stopping="auto" (as HistGradientBoosting does for 10,000 rows).
@@ -1467,16 +1467,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             # although their standardised values are small. Those rows are
             # scaled again in float64, row by row, so that a row's values do
             # not depend on the rows passed with it; what still overflows is
-            # refused below. (An ndarray whatever set_config(transform_output=
-            # ...) says.)
+            # refused below.
             with np.errstate(over="ignore", invalid="ignore"):
-                Xs = np.asarray(self.scaler_.transform(X))
+                Xs = transform_array(self.scaler_, X)
             if Xs.dtype != np.float64:
                 bad = ~np.isfinite(Xs).all(axis=1)
                 if bad.any():
                     with np.errstate(over="ignore", invalid="ignore"):
-                        redo = np.asarray(
-                            self.scaler_.transform(np.asarray(X[bad], np.float64))
+                        redo = transform_array(
+                            self.scaler_, np.asarray(X[bad], np.float64)
                         )
                     Xs = Xs.astype(np.float64)
                     Xs[bad] = redo

@@ -353,14 +353,14 @@ class ColumnEncoder:
                 f"{len(names)} features as input."
             )
         if self.is_plain_numeric:
-            return _float32(_scale(self.scaler_, X))
+            return _float32(transform_array(self.scaler_, X))
         out = np.zeros((len(cols[0]), self.n_encoded_))
         heads = [b for b in self.blocks_ if b.kind != "indicator"]  # one per column
         num = [b for b in heads if b.kind == "numeric"]
         if num:
             values = [numeric_values(cols[b.column], names[b.column]) for b in num]
             with np.errstate(over="ignore"):  # _float32 refuses what overflows
-                scaled = _scale(self.scaler_, np.column_stack(values))
+                scaled = transform_array(self.scaler_, np.column_stack(values))
             for b, v, z in zip(num, values, scaled.T, strict=True):
                 # Only missing cells become 0: a value that overflowed in
                 # scaling stays non-finite, and _float32 refuses it.
@@ -636,7 +636,7 @@ def _pick(p, mode, rng):
     return np.minimum((w.cumsum(1) <= u).sum(1), w.shape[1] - 1)
 
 
-def _scale(scaler, X):
+def transform_array(scaler, X):
     """``scaler.transform(X)`` as an ndarray, whatever ``transform_output`` says."""
     # set_config(transform_output="pandas") applies to the scaler too.
     with config_context(transform_output="default"):
