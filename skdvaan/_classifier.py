@@ -590,9 +590,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y):
         X, y, shape, mixed = self._validate_fit_input(X, y)
-        if _channels_last_warning(shape) is not None:
+        if (message := _channels_last_warning(shape)) is not None:
             # _fit <- fit <- sklearn's _fit_context wrapper <- the user.
-            warnings.warn(_channels_last_warning(shape), UserWarning, stacklevel=4)
+            warnings.warn(message, UserWarning, stacklevel=4)
         hidden = self._check_hidden()
         # Parameters checked before any work (the engine's settings read them).
         self._check_mu_bounds()
@@ -878,9 +878,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"{np.unique(y).shape[0]} class only)."
                 )
             shape = _base.check_input_shape(shape, X.shape[1])
-            if _channels_last_warning(shape) is not None:
+            if (message := _channels_last_warning(shape)) is not None:
                 # _partial_fit <- partial_fit <- the user.
-                warnings.warn(_channels_last_warning(shape), UserWarning, stacklevel=3)
+                warnings.warn(message, UserWarning, stacklevel=3)
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
         ):
