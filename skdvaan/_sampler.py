@@ -174,7 +174,7 @@ class DVAANSampler(BaseOverSampler):
         if ndim in (3, 4):
             # The classifier takes image arrays; a sampler returns rows, 2-D
             # as imbalanced-learn's samplers do, so it says how to pass them.
-            shape = X.shape[1:] if ndim == 4 else (1, *X.shape[1:])
+            _, shape = _base.flatten_images(X, None)  # (C, H, W), as fit reads it
             raise ValueError(
                 f"DVAANSampler takes 2-D X, as imbalanced-learn's samplers do; got "
                 f"a {ndim}-D array of images {tuple(shape)}. Pass them flat, "
