@@ -147,6 +147,31 @@ def to_float32(X):
     return X32
 
 
+# Generated values are computed in float32 and scaled back in float64: one
+# that the network put on a bound of the training range (a zero count, a
+# blank pixel, the smallest value seen) comes back an ulp or a scaling's
+# rounding off it. Values this close to a bound, relative to the feature's
+# magnitude, are taken to be on it.
+_BOUND_ULPS = 16 * np.finfo(np.float32).eps
+
+
+def clip_to_bounds(X, lo, hi):
+    """``X`` clipped to ``[lo, hi]`` per column, float32 rounding put on the bounds.
+
+    A value within ``16 * float32 eps`` of a bound, relative to the larger of
+    the column's width and the bounds' magnitude, becomes the bound itself,
+    so generated rows repeat the training data's exact extreme values (real
+    rows of a class often sit on them: zeros, blank pixels) instead of
+    values a rounding away from them, which a test for exact values tells
+    apart from every real row.
+    """
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    X = np.clip(X, lo, hi)
+    tol = _BOUND_ULPS * np.maximum(hi - lo, np.maximum(np.abs(lo), np.abs(hi)))
+    X = np.where(X - lo <= tol, lo, X)
+    return np.where(hi - X <= tol, hi, X)
+
+
 def default_threads(conv):
     """Intra-op threads that help a network of this kind on this machine.
 

@@ -1773,8 +1773,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             X = self.scaler_.inverse_transform(X)
         else:
             X = X * self.pixel_scale_
-        # float32 rounding of the scaled range may overshoot it by an ulp.
-        X = np.clip(X, self.feature_range_[0], self.feature_range_[1])
+        # float32 rounding may put a value an ulp beyond or off a bound.
+        X = _base.clip_to_bounds(X, self.feature_range_[0], self.feature_range_[1])
         # Features that held only integers (counts, levels, pixels) stay so.
         ints = self.integer_features_
         X[:, ints] = np.round(X[:, ints])

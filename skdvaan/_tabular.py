@@ -81,6 +81,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
 
+from . import _base
 from ._columns import (
     JSON_SCALARS,
     Column,
@@ -510,7 +511,7 @@ class ColumnEncoder:
                 slot = _pick(p, mode, rng)
                 out.append((col, slot, slot == len(col.categories)))
             elif b.kind == "numeric":
-                v = np.clip(next(values), col.lo, col.hi)
+                v = _base.clip_to_bounds(next(values), col.lo, col.hi)
                 out.append(
                     (col, np.rint(v) if col.integer else v, np.zeros(len(Z), bool))
                 )

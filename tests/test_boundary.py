@@ -595,6 +595,41 @@ def test_sample_stays_in_range_and_keeps_integers(data):
     assert (ys == 1).all()
 
 
+def test_sample_puts_values_exactly_on_the_range_bounds(data):
+    # A float feature whose minority rows all sit on its smallest value, as
+    # blank pixels or zero measurements do after standardising: the network
+    # computes in float32, so a sample on that bound came back a rounding
+    # off it (-0.0295 + 6.7e-10 on digits), never equal to a real value.
+    X, y = data
+    X = X.copy()
+    X[:, 0] = np.where(y == 1, -0.1234567, np.abs(X[:, 0]) - 0.0234567)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny().fit(X, y)
+        Xs, _ = clf.sample(300, random_state=0)
+    lo = X[:, 0].min()
+    near = np.abs(Xs[:, 0] - lo) < 1e-5
+    assert near.mean() > 0.2
+    np.testing.assert_array_equal(Xs[near, 0], lo)
+
+
+def test_clip_to_bounds_snaps_only_float32_rounding():
+    from skdvaan._base import clip_to_bounds
+
+    lo, hi = np.array([-0.5, 10.0]), np.array([2.0, 1e6])
+    X = np.array(
+        [
+            [-0.5 + 1e-9, 1e6 - 1e-3],  # rounding: on the bounds
+            [-0.5 + 1e-4, 1e6 - 10.0],  # real differences: kept
+            [-0.6, 2e6],  # beyond: clipped
+        ]
+    )
+    got = clip_to_bounds(X, lo, hi)
+    np.testing.assert_array_equal(got[0], [-0.5, 1e6])
+    np.testing.assert_array_equal(got[1], X[1])
+    np.testing.assert_array_equal(got[2], [-0.5, 1e6])
+
+
 def test_paper_rule_is_still_reachable(data):
     X, y = data
     with warnings.catch_warnings():
