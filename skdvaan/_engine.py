@@ -156,14 +156,22 @@ def train_step(
         lg_gen, _ = functional_call(dis, live, (generated,))
         logits_all = torch.cat([lg_real, lg_gen])
     else:
-        logits_all, _ = dis(torch.cat([x, generated]))  # (3B + B+, K)
+        logits_all, h_all = dis(torch.cat([x, generated]))  # (3B + B+, K)
     logits, logits_aug = logits_all[: 3 * b], logits_all[3 * b :]
-    # Batch norm must see real and reconstructed samples in one batch, or
-    # h(x) and h(x~) are normalised differently and L_fea never reaches 0;
-    # cloned buffers keep this pass out of the running statistics.
-    frozen = {n: p.detach() for n, p in dis.named_parameters()}
-    frozen |= {n: b.clone() for n, b in dis.named_buffers()}
-    _, h_pair = functional_call(dis, frozen, (torch.cat([x, x_rec]),))  # (2B, H)
+    if not split_bn and dis.features.conv is None:
+        # The MLP: h(x) is the live pass's, detached (x is data and L_fea
+        # must not train D, so nothing needs its graph), and h(x~) goes
+        # through the weights cut from the graph.
+        h_real = h_all[:b].detach()
+        h_rec = dis.features.forward_detached(x_rec)
+    else:
+        # Batch norm must see real and reconstructed samples in one batch, or
+        # h(x) and h(x~) are normalised differently and L_fea never reaches
+        # 0; cloned buffers keep this pass out of the running statistics.
+        frozen = {n: p.detach() for n, p in dis.named_parameters()}
+        frozen |= {n: b.clone() for n, b in dis.named_buffers()}
+        _, h_pair = functional_call(dis, frozen, (torch.cat([x, x_rec]),))
+        h_real, h_rec = h_pair[:b], h_pair[b:]  # (B, H) each
     L = dvaan_losses(
         x=x,
         y=y,
@@ -172,8 +180,8 @@ def train_step(
         prior_mean=prior_mean,
         x_rec=x_rec,
         logits=logits,
-        h_real=h_pair[:b],
-        h_rec=h_pair[b:],
+        h_real=h_real,
+        h_rec=h_rec,
         class_weight=class_weight,
         recon=cfg.recon,
         log_var=dec.log_var,
@@ -256,6 +264,20 @@ def pretrain(module, opt, X_t, y_t, directions, cfg, generator, class_weight):
             done += 1
             if done >= cfg.pretrain_steps:
                 break
+
+
+def _adam_kernel(device):
+    """Adam's fused kernel where torch has one for ``device``, else foreach.
+
+    The fused step updates every parameter in one kernel: on the CPU it
+    takes about half the time of the foreach step for the tabular networks
+    (0.56 against 1.0 ms a step on one thread), which is a tenth of a small
+    table's fit. Both are deterministic; they round differently, so a model
+    fitted before this choice is not bit-identical to one fitted after it.
+    """
+    if torch.device(device).type in ("cpu", "cuda"):
+        return {"fused": True}
+    return {"foreach": True}
 
 
 def _batch_stop(n, cfg):
@@ -471,7 +493,9 @@ def train(
     # is the same as one optimiser per network, with fewer kernel launches.
     opt = optimizer
     if opt is None:
-        opt = torch.optim.Adam(module.parameters(), lr=cfg.learning_rate, foreach=True)
+        opt = torch.optim.Adam(
+            module.parameters(), lr=cfg.learning_rate, **_adam_kernel(device)
+        )
     weight = None
     if isinstance(cfg.class_weight, torch.Tensor):
         weight = cfg.class_weight.to(device)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 # The paper's image stack (Sec. 4.2): 4 conv layers, 64/92/128/256 kernels of
 # 5x5, 5x5, 3x3 and 3x3.
@@ -90,6 +91,24 @@ class _Features(nn.Module):
         if self.conv is not None:
             x = self.conv(x.view(x.shape[0], *self.input_shape)).flatten(1)
         return self.mlp(x)  # (B, hidden[-1])
+
+    def forward_detached(self, x):
+        """The MLP backbone's forward with every weight cut from the graph.
+
+        Gradients reach ``x`` only, never the weights: what ``L_fea`` needs
+        of the discriminator. The same arithmetic as :meth:`forward`, without
+        ``torch.func.functional_call``'s per-call reparametrisation, which
+        cost more than the pass itself for the small tabular networks. Conv
+        backbones (batch norm, buffers) are not handled here.
+        """
+        if self.conv is not None:
+            raise ValueError("forward_detached handles the MLP backbone only")
+        for layer in self.mlp:
+            if isinstance(layer, nn.Linear):
+                x = F.linear(x, layer.weight.detach(), layer.bias.detach())
+            else:  # the activations hold no parameters
+                x = layer(x)
+        return x
 
 
 class Encoder(nn.Module):

@@ -413,17 +413,21 @@ def sample_anchored(
         t = t_max * torch.rand(b, 1, generator=generator, device=device)
         z = m_all[i] + sd_all[i] * eps
         z = z + t * (m_other[targets[i, j]] - z)
-        x = anchors[i] + _activated(module.decoder(z), activate) - rec_all[i]
+        a = anchors[i]
+        x = a + _activated(module.decoder(z), activate) - rec_all[i]
         x = clip_to_range(module, x)
         logits = module.discriminator(x)[0]
         if logit_shift is not None:
             logits = logits + logit_shift
         p = torch.softmax(logits, dim=1)[:, k]
-        new = (x - anchors[i]).abs().amax(1) > COPY_TOL
+        new = (x - a).abs().amax(1) > COPY_TOL
         inside = new & (p >= lo_w) & (uncertain | (p <= hi_w))
-        a = anchors[i]
         a_kth = None if kth_anchors is None else kth_anchors[i]
-        if fill:  # the fill ranks every rejected candidate by the test too
+        # Once n_samples are kept, no fill can be needed (n_kept never falls):
+        # selection="uncertain" decodes the rest of its budget for the
+        # ranking alone, and the rejected candidates need no test or rank.
+        spare = fill and n_kept < n_samples
+        if spare:  # the fill ranks every rejected candidate by the test too
             safe = _has_own_neighbour(x, reference_x, reference_y, k, a, a_kth)
         else:  # only candidates that can be kept need the neighbour test
             safe = torch.zeros_like(inside)
@@ -443,7 +447,7 @@ def sample_anchored(
             take = x[ok][: n_samples - n_kept]
             kept.append(take)
             n_kept += take.shape[0]
-        if fill:
+        if spare and n_kept < n_samples:
             # Distance to the window, plus 2 for a candidate among other classes.
             gap = torch.where(p < lo_w, lo_w - p, (p - hi_w).clamp(min=0))
             # Copies of a real row rank after everything (degenerate data only).

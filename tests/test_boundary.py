@@ -166,6 +166,38 @@ def test_boundary_samples_train_only_the_discriminator():
     assert not torch.allclose(a, b)
 
 
+def test_feature_matching_trains_the_generator_never_the_discriminator():
+    # L_fea reads D's hidden layer through weights cut from the graph: its
+    # weight changes E's and G's step, never D's.
+    module, x, y, _, _ = _module_and_batch()
+    directions = class_directions(2, 4)
+    after = {}
+    for lam in (0.0, 5.0):
+        m = copy.deepcopy(module)
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        g = torch.Generator().manual_seed(1)
+        cfg = TrainConfig(lambda_fea=lam, learn_mu=False)
+        train_step(m, opt, x, y, directions, cfg, g, None)
+        after[lam] = m
+    for a, b in zip(
+        after[0.0].discriminator.parameters(), after[5.0].discriminator.parameters()
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    pairs = zip(after[0.0].decoder.parameters(), after[5.0].decoder.parameters())
+    assert any(not torch.equal(a, b) for a, b in pairs)
+
+
+def test_forward_detached_is_forward_without_the_weights_in_the_graph():
+    module, x, _, _, _ = _module_and_batch()
+    features = module.discriminator.features
+    x = x.clone().requires_grad_(True)
+    h = features.forward_detached(x)
+    torch.testing.assert_close(h, features(x))
+    h.sum().backward()
+    assert x.grad is not None and bool(x.grad.abs().sum() > 0)
+    assert all(p.grad is None for p in features.parameters())
+
+
 def test_training_prior_counts_weights_and_boundary_share():
     counts = np.array([80, 20])
     w = np.array([0.625, 2.5])  # balanced
