@@ -121,18 +121,22 @@ def hgb(seed, **kw):
     )
 
 
-def one_hot_logreg(**kw):
-    encode = ColumnTransformer(
+def one_hot_columns(**one_hot):
+    """Standardised numbers and one-hot categories of a ``Harmonise`` frame."""
+    return ColumnTransformer(
         [
             ("num", StandardScaler(), make_column_selector(dtype_include="number")),
             (
                 "cat",
-                OneHotEncoder(handle_unknown="ignore"),
+                OneHotEncoder(handle_unknown="ignore", **one_hot),
                 make_column_selector(dtype_include="category"),
             ),
         ]
     )
-    return [encode, LogisticRegression(max_iter=1000, **kw)]
+
+
+def one_hot_logreg(**kw):
+    return [one_hot_columns(), LogisticRegression(max_iter=1000, **kw)]
 
 
 def methods(seed, X, variants=()):

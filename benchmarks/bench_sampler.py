@@ -78,20 +78,9 @@ def classifiers(seed):
 
 def encode_mixed():
     """Numeric encoding of a mixed-type frame: what SMOTE and LogReg need."""
-    from bench_mixed import Harmonise
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.preprocessing import OneHotEncoder
+    from bench_mixed import Harmonise, one_hot_columns
 
-    columns = ColumnTransformer(
-        [
-            ("num", StandardScaler(), make_column_selector(dtype_include="number")),
-            (
-                "cat",
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                make_column_selector(dtype_include="category"),
-            ),
-        ]
-    )
+    columns = one_hot_columns(sparse_output=False)
     return make_pipeline(Harmonise(fill_missing=True), columns)
 
 
