@@ -250,7 +250,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     boundary_sampling : {"anchored", "paper"}, default="anchored"
         How boundary samples (``D+`` and ``sample(kind="boundary")``) are
         drawn. ``"anchored"``: from a real sample of the class, its latent
-        code is moved part of the way to the origin and decoded with the
+        code is moved by part of the difference between the mean codes of
+        the nearest other class and of the class, and decoded with the
         sample's own residual kept, and the result is kept when the
         discriminator's probability of the class lies in ``boundary_window``.
         ``"paper"``: the paper's rule read literally, ``z ~ N(0, I)`` kept where
@@ -1661,9 +1662,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             feature's range in the training data.
         max_move : float, default=1.0
             Anchored boundary samples only: each code moves a share
-            ``t ~ U(0, max_move)`` of the way from its real sample's code to
-            that of a nearby sample of another class. The default, as for
-            ``D+`` in training, lets moves reach that code; smaller values
+            ``t ~ U(0, max_move)`` of the difference between the mean code
+            of the nearest other class and that of the sample's class. The
+            default, as for ``D+`` in training, lets moves go the whole
+            difference; smaller values
             keep samples nearer the real ones (:class:`DVAANSampler` uses
             0.5, measured better in front of other classifiers); 0 only
             adds the posterior's noise around each real sample.

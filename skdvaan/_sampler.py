@@ -73,9 +73,9 @@ class DVAANSampler(BaseOverSampler):
         guide.
     max_move : float, default=0.5
         How far the anchored samples move towards the other class: each
-        code a share ``t ~ U(0, max_move)`` of the way from a real sample's
-        code to that of a nearby row of another class (the estimator's
-        ``sample(max_move=...)``; ``D+`` in training keeps moves of up to
+        code a share ``t ~ U(0, max_move)`` of the difference between the
+        mean code of the nearest other class and that of its own class (the
+        estimator's ``sample(max_move=...)``; ``D+`` in training keeps moves of up to
         1). Half way measured better in front of other classifiers than the
         whole way (``benchmarks/bench_sampler_move.py``: ROC AUC +0.0008 and
         PR AUC +0.005 in front of LogisticRegression, one win and no loss

@@ -480,6 +480,83 @@ def test_t_max_scales_the_move_of_every_candidate(fitted):
     torch.testing.assert_close(whole, 2.0 * half, rtol=1e-4, atol=1e-5)
 
 
+def _moves(module, k, n=60):
+    """Each candidate's latent move (decoder input at max_move 1 minus at 0)."""
+    codes = []
+    hook = module.decoder.register_forward_hook(
+        lambda mod, inputs, out: codes.append(inputs[0].detach().clone())
+    )
+    moved = {}
+    try:
+        for t_max in (0.0, 1.0):
+            codes.clear()
+            sample_anchored(
+                module,
+                k,
+                n,
+                generator=torch.Generator().manual_seed(0),
+                reference_x=module.anchor_x,
+                reference_y=module.anchor_y,
+                window=(0.0, 1.0),
+                max_candidates=n,
+                t_max=t_max,
+            )
+            moved[t_max] = codes[-1]
+    finally:
+        hook.remove()
+    return moved[1.0] - moved[0.0]
+
+
+def _class_shifts(module, k):
+    """Mean code of each class minus the mean code of class ``k``'s anchors."""
+    with torch.no_grad():
+        m = module.encoder(module.anchor_x)[0]
+    own, _ = _anchor_geometry(module, module.anchor_x, module.anchor_y, k)
+    return {
+        int(c): m[module.anchor_y == c].mean(0) - m[own].mean(0)
+        for c in module.anchor_y.unique()
+        if int(c) != k
+    }
+
+
+def test_the_move_is_one_translation_for_a_pair_of_classes(fitted):
+    # Every candidate moves along the same vector, the difference of the class
+    # means of the codes, by its own share t <= 1: a translation, which keeps
+    # the anchors' spread. (A move towards each anchor's own nearest code of
+    # the other class points a different way for every anchor.)
+    module = fitted.module_
+    step = _moves(module, 1)
+    (shift,) = _class_shifts(module, 1).values()
+    cos = torch.nn.functional.cosine_similarity(step, shift.expand_as(step), dim=1)
+    assert float(cos.min()) > 0.999
+    assert bool((step.norm(dim=1) <= shift.norm() * (1 + 1e-4)).all())
+
+
+def test_multiclass_moves_go_towards_a_nearest_class():
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        n_clusters_per_class=1,
+        weights=[0.2, 0.4, 0.4],
+        random_state=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = tiny(max_iter=3).fit(X, y).module_
+    step = _moves(module, 0)
+    shifts = _class_shifts(module, 0)
+    cos = torch.stack(
+        [
+            torch.nn.functional.cosine_similarity(step, s.expand_as(step), dim=1)
+            for s in shifts.values()
+        ]
+    )
+    # each move is along the shift to one of the other two classes
+    assert float(cos.max(0).values.min()) > 0.999
+
+
 def test_max_move_reaches_the_rule_and_the_sampler_halves_it(fitted, data, monkeypatch):
     X, y = data
     seen = []
