@@ -3,7 +3,8 @@
 Issue 9, item 1. On every offline tabular task of ``_common.tabular_datasets``
 and several seeds: a stratified 80/20 split, features standardised on the
 training part, ``DVAANSampler(boundary_window=None, max_move=1.0,
-random_state=seed)`` (its model with the classifier's defaults, or the
+boundary_move=None, random_state=seed)`` (its model with the classifier's
+defaults, or the
 ``--params`` given, and the rule the model's ``D+`` and ``sample()`` use;
 pass ``--sampler-params '{"boundary_window": [0.5, 1.0]}'`` for the
 sampler's own defaults, which also set the window selection) fitted on it,
@@ -155,7 +156,7 @@ def run(args):
     # fill in the rest, except that the window stays the model's unless set.
     sampler_params = {
         "boundary_window": None,
-        **({} if sampler_params else {"max_move": 1.0}),
+        **({} if sampler_params else {"max_move": 1.0, "boundary_move": None}),
         **sampler_params,
     }
     records, rows = [], []

@@ -5,11 +5,13 @@ rejected candidates nearest to the rule, and on most tables most samples
 come from that fill. This script asks which test rejects them. On every
 offline tabular task of ``_common.tabular_datasets`` (80/20 split, seed per
 run, features standardised on the training part) it fits
-``DVAANSampler(boundary_window=None, random_state=seed)`` (the classifier's
+``DVAANSampler(boundary_window=None, boundary_move=None, random_state=seed)``
+(the classifier's
 defaults, window 0.5-0.9), then decodes candidates
-of the minority class from the fitted networks, as the anchored rule does
-(real minority row ``x_i``, posterior draw ``z_i``, moved towards the code
-``m_j`` of one of its 5 nearest rows of the other class), by three paths:
+of the minority class from the fitted networks, as the anchored rule's
+``boundary_move="pull"`` does (real minority row ``x_i``, posterior draw
+``z_i``, moved towards the code ``m_j`` of one of its 5 nearest rows of the
+other class), by three paths:
 
 * ``anchored``: the default rule, ``t ~ U(0, 1)`` and the anchor's residual
   kept, ``x = x_i + G(z_t) - G(m_i)``;
@@ -88,7 +90,9 @@ def run(args):
     machine = _common.machine_info()
     records, rows = [], []
     for name, seed, X_tr, y_tr in _common.standardised_training_parts(args):
-        sampler = DVAANSampler(boundary_window=None, random_state=seed)  # D+'s
+        sampler = DVAANSampler(  # D+'s rule
+            boundary_window=None, boundary_move=None, random_state=seed
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sampler.fit_resample(X_tr, y_tr)

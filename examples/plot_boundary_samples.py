@@ -122,8 +122,9 @@ plt.show()
 # :class:`~skdvaan.DVAANSampler` returns by default, every sample on the
 # minority's side of the boundary (``boundary_window=(0.5, 1.0)``). Middle:
 # only the samples near the boundary, the classifier's own ``D+`` rule
-# (``boundary_window=None`` keeps the model's: on a table, the least sure
-# candidates the discriminator still gives to the minority). Right: SMOTE.
+# (``boundary_window=None, boundary_move=None`` keep the model's: on a
+# table, the least sure candidates the discriminator still gives to the
+# minority, moved by the classifier's translation). Right: SMOTE.
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
@@ -139,7 +140,7 @@ views = {
         estimator=model, random_state=0
     ),
     "D+ rule: least sure, p >= 0.5": DVAANSampler(
-        estimator=model, boundary_window=None, random_state=0
+        estimator=model, boundary_window=None, boundary_move=None, random_state=0
     ),
     "SMOTE": SMOTE(random_state=0),
 }

@@ -122,9 +122,10 @@ plt.show()
 # against 7.5 % in the real rows. The numbers lean a little towards the other
 # species: a Kolmogorov-Smirnov statistic of 0.26 for bill length, the
 # measurement that tells Adélie penguins (median 38.8 mm) from the others (47
-# to 50 mm). With the classifier's own rule (``boundary_window=None,
-# max_move=1.0``: its 0.5 to 0.9 window, on tables the least sure
-# candidates, and moves of up to the whole way), only samples near the
+# to 50 mm). With the classifier's window and selection
+# (``boundary_window=None, max_move=1.0``: its 0.5 to 0.9 window, on tables
+# the least sure candidates, and moves of up to the whole way, still the
+# sampler's pull towards nearby rows), only samples near the
 # boundary are kept, and the same run gave 0.25 for island, 0.74 for bill
 # length and no missing cells: boundary samples are not a copy of the
 # minority's distribution.

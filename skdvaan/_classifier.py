@@ -272,6 +272,18 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         discriminator is sure of nearly every candidate. ``"auto"``:
         ``"uncertain"`` for tabular data, ``"window"`` for images, as measured
         (see the user guide).
+    boundary_move : {"translate", "pull"}, default="translate"
+        How an anchored candidate's latent code moves towards the boundary.
+        ``"translate"``: by a share ``t`` of the difference between the mean
+        code of the nearest other class and the mean code of the class's
+        anchors, the same vector for every anchor, so the samples keep the
+        real rows' spread. ``"pull"``: a share ``t`` of the way to the code
+        of one of the anchor's nearest rows of another class; those are the
+        few codes nearest the boundary, and the samples gather on them (0.53
+        to 0.70 of the real spread on breast cancer, against 0.69 to 0.99
+        with the translation). :class:`DVAANSampler` uses ``"pull"``: in
+        front of other classifiers it measured as well or better (see the
+        user guide).
     pretrain_steps : int or "auto", default="auto"
         Mini-batch steps of the encoder and decoder alone (their
         class-weighted ELBO) before Algorithm 1 starts, so that the generator
@@ -448,6 +460,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
         "boundary_window": ["array-like"],
         "boundary_selection": [StrOptions({"auto", "window", "uncertain"})],
+        "boundary_move": [StrOptions({"translate", "pull"})],
         "pretrain_steps": [
             Interval(Integral, 0, None, closed="left"),
             StrOptions({"auto"}),
@@ -492,6 +505,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         boundary_sampling="anchored",
         boundary_window=(0.5, 0.9),
         boundary_selection="auto",
+        boundary_move="translate",
         pretrain_steps="auto",
         decoder_variance="learned",
         class_weight="balanced",
@@ -526,6 +540,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self.boundary_sampling = boundary_sampling
         self.boundary_window = boundary_window
         self.boundary_selection = boundary_selection
+        self.boundary_move = boundary_move
         self.pretrain_steps = pretrain_steps
         self.decoder_variance = decoder_variance
         self.class_weight = class_weight
@@ -1040,6 +1055,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             boundary_rule=self.boundary_sampling,
             boundary_window=self._check_window(),
             boundary_selection=self._selection(shape),
+            boundary_move=self.boundary_move,
             recon="mse" if shape is None else "bce",
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
@@ -1720,6 +1736,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     fill=True,
                     activate=activate,
                     selection=self._selection(self.input_shape_),
+                    move=self.boundary_move,
                     # The window is read as predict_proba(class_prior=
                     # "balanced") reads the class: the discriminator itself,
                     # the training prior undone.
@@ -1785,7 +1802,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     def _check_sample_request(self, n_samples, target_class, kind, max_move):
         """The checks of :meth:`sample` and :meth:`iter_samples`; the class index."""
         self._check_after_fit(
-            "n_threads", "boundary_sampling", "boundary_window", "boundary_selection"
+            "n_threads",
+            "boundary_sampling",
+            "boundary_window",
+            "boundary_selection",
+            "boundary_move",
         )
         if (
             not isinstance(n_samples, Integral)

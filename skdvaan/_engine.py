@@ -40,6 +40,7 @@ class TrainConfig:
     boundary_rule: str = "anchored"  # "anchored" (default) or "paper"
     boundary_window: tuple = (0.5, 0.9)  # D's probability of the class, anchored
     boundary_selection: str = "window"  # or "uncertain": lowest p above window[0]
+    boundary_move: str = "translate"  # or "pull", towards each nearest other code
     pretrain_steps: int = 0  # steps of E and G alone (the ELBO) before Alg. 1
     recon: str = "mse"  # "mse" for standardised features, "bce" for pixels
     # Mixed-type tables: the decoder's output layer and likelihood, from the
@@ -371,6 +372,7 @@ def refresh_boundary(module, directions, counts, ratio, generator, cfg):
                 max_candidates=4 * n,
                 activate=_activate(cfg),
                 selection=cfg.boundary_selection,
+                move=cfg.boundary_move,
             )
         else:
             x, _ = sample_boundary(

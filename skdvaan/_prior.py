@@ -336,6 +336,7 @@ def sample_anchored(
     logit_shift=None,
     t_max=T_MAX,
     label=None,
+    move="translate",
 ):
     """Boundary samples of class index ``k`` anchored on its real samples.
 
@@ -354,8 +355,11 @@ def sample_anchored(
     anchors; moving each code towards its own nearest code of another class
     (``z + t (m_j - z)``, the earlier rule) pulled them onto the few codes
     nearest the boundary, at about 0.6 of the real spread on breast cancer.
-    The result is clipped to the training range (``module.x_min``,
-    ``module.x_max``). The residual ``x_i - G(m_i)``
+    That rule is ``move="pull"``: ``x = x_i + G(z_i + t (m_j - z_i)) -
+    G(m_i)`` with ``m_j`` one of those nearest codes (what
+    :class:`~skdvaan.DVAANSampler` uses: measured better in front of other
+    classifiers). The result is clipped to the training range
+    (``module.x_min``, ``module.x_max``). The residual ``x_i - G(m_i)``
     keeps the detail the decoder does not reproduce, so samples are as spread
     out and as realistic as the real rows they start from. A candidate is
     kept when
@@ -392,6 +396,8 @@ def sample_anchored(
     device = reference_x.device
     if selection not in ("window", "uncertain"):
         raise ValueError(f"unknown selection {selection!r}")
+    if move not in ("translate", "pull"):
+        raise ValueError(f"unknown move {move!r}")
     uncertain = selection == "uncertain"
     if max_candidates is None:
         max_candidates = max(8 * n_samples, 2 * batch_size)
@@ -401,25 +407,28 @@ def sample_anchored(
     m_ref, logvar_ref = module.encoder(reference_x)  # (n_ref, d) each
     m_all, sd_all = m_ref[own], (0.5 * logvar_ref[own]).exp()
     rec_all = _activated(module.decoder(m_all), activate)  # (n_k, n_features)
-    # Each candidate moves along the difference of two class means of the
-    # codes: from class k's anchors to the class of one of its anchor's
-    # nearest codes of another class. The same step for every anchor of a
-    # pair of classes is a translation, so the samples keep their anchors'
-    # spread; a step towards each anchor's own nearest other code would
-    # shrink them onto the few codes nearest the boundary.
-    other = reference_y != k
+    # "translate": each candidate moves along the difference of two class
+    # means of the codes, from class k's anchors to the class of one of its
+    # anchor's nearest codes of another class. The same step for every anchor
+    # of a pair of classes is a translation, so the samples keep their
+    # anchors' spread. "pull": towards that nearest code itself, which
+    # gathers the samples onto the few codes nearest the boundary.
+    translate = move == "translate"
+    other = reference_y != k if translate else ~own
     m_other, y_other = m_ref[other], reference_y[other]
-    shift = torch.zeros(module.cfg.n_classes, m_ref.shape[1], device=device)
     if m_other.shape[0] == 0:  # one class only: towards the origin
         targets = torch.zeros(anchors.shape[0], 1, dtype=torch.long, device=device)
+        m_other = torch.zeros(1, m_ref.shape[1], device=device)
         y_other = torch.full((1,), k, dtype=torch.long, device=device)
     else:
         n_t = min(N_TARGETS, m_other.shape[0])
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
-        shift.index_add_(0, y_other, m_other)
-        n_c = torch.bincount(y_other, minlength=shift.shape[0]).clamp(min=1)
-        shift /= n_c.unsqueeze(1).to(shift.dtype)
-    shift -= m_all.mean(0)
+    if translate:
+        shift = torch.zeros(module.cfg.n_classes, m_ref.shape[1], device=device)
+        shift.index_add_(0, reference_y[other], m_ref[other])
+        n_c = torch.bincount(reference_y[other], minlength=shift.shape[0])
+        shift /= n_c.clamp(min=1).unsqueeze(1).to(shift.dtype)
+        shift -= m_all.mean(0)
     kept, n_kept, drawn = [], 0, 0
     spares = _Spares()  # the best rejected candidates, for fill=True
     accepted = _Spares()  # selection="uncertain": ranked by probability
@@ -431,7 +440,10 @@ def sample_anchored(
         eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
         t = t_max * torch.rand(b, 1, generator=generator, device=device)
         z = m_all[i] + sd_all[i] * eps
-        z = z + t * shift[y_other[targets[i, j]]]
+        if translate:
+            z = z + t * shift[y_other[targets[i, j]]]
+        else:
+            z = z + t * (m_other[targets[i, j]] - z)
         a = anchors[i]
         x = a + _activated(module.decoder(z), activate) - rec_all[i]
         x = clip_to_range(module, x)

@@ -480,8 +480,11 @@ def test_t_max_scales_the_move_of_every_candidate(fitted):
     torch.testing.assert_close(whole, 2.0 * half, rtol=1e-4, atol=1e-5)
 
 
-def _moves(module, k, n=60):
-    """Each candidate's latent move (decoder input at max_move 1 minus at 0)."""
+def _moves(module, k, n=60, move="translate", start=False):
+    """Each candidate's latent move (decoder input at max_move 1 minus at 0).
+
+    With ``start``, also the codes before the move.
+    """
     codes = []
     hook = module.decoder.register_forward_hook(
         lambda mod, inputs, out: codes.append(inputs[0].detach().clone())
@@ -500,11 +503,13 @@ def _moves(module, k, n=60):
                 window=(0.0, 1.0),
                 max_candidates=n,
                 t_max=t_max,
+                move=move,
             )
             moved[t_max] = codes[-1]
     finally:
         hook.remove()
-    return moved[1.0] - moved[0.0]
+    step = moved[1.0] - moved[0.0]
+    return (step, moved[0.0]) if start else step
 
 
 def _class_shifts(module, k):
@@ -530,6 +535,39 @@ def test_the_move_is_one_translation_for_a_pair_of_classes(fitted):
     cos = torch.nn.functional.cosine_similarity(step, shift.expand_as(step), dim=1)
     assert float(cos.min()) > 0.999
     assert bool((step.norm(dim=1) <= shift.norm() * (1 + 1e-4)).all())
+
+
+def test_pull_moves_each_code_towards_a_code_of_the_other_class(fitted):
+    # move="pull" (the sampler's): a share of the way from the drawn code to
+    # the code of one real row of the other class, a different way for each.
+    module = fitted.module_
+    step, z = _moves(module, 1, move="pull", start=True)
+    with torch.no_grad():
+        m_other = module.encoder(module.anchor_x[module.anchor_y == 0])[0]
+    to_target = m_other.unsqueeze(0) - z.unsqueeze(1)  # (n, n_other, d)
+    cos = torch.nn.functional.cosine_similarity(step.unsqueeze(1), to_target, dim=2)
+    assert float(cos.max(1).values.min()) > 0.999
+    (shift,) = _class_shifts(module, 1).values()
+    along = torch.nn.functional.cosine_similarity(step, shift.expand_as(step), dim=1)
+    assert float(along.min()) < 0.99  # not one translation
+
+
+def test_sampler_pulls_unless_told_otherwise(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pulled = DVAANSampler(estimator=tiny(), random_state=0)
+        X_pull, _ = pulled.fit_resample(X, y)
+        kept = DVAANSampler(
+            estimator=tiny(), boundary_move=None, random_state=0
+        ).fit_resample(X, y)[0]
+        moved = DVAANSampler(
+            estimator=tiny(boundary_move="pull"), boundary_move=None, random_state=0
+        ).fit_resample(X, y)[0]
+    assert pulled.estimator_.boundary_move == "pull"
+    assert pulled.estimator.boundary_move == "translate"  # the user's, untouched
+    np.testing.assert_array_equal(moved, X_pull)
+    assert not np.array_equal(kept, X_pull)
 
 
 def test_multiclass_moves_go_towards_a_nearest_class():
