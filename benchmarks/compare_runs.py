@@ -9,9 +9,10 @@ rerunning the old code gives the committed scores again (check one cell when
 in doubt). Every method of ``NEW`` is compared with every method of ``OLD``
 on the data sets they share:
 
-* ``bench_tabular`` and ``bench_sampler``: per data set (and, for samplers,
-  downstream classifier), the Nadeau-Bengio corrected resampled t-test on the
-  paired fold differences (as ``bench_tabular.py`` itself);
+* ``bench_tabular``, ``bench_mixed`` and ``bench_sampler``: per data set
+  (and, for samplers, downstream classifier), the Nadeau-Bengio corrected
+  resampled t-test on the paired fold differences (as ``bench_tabular.py``
+  itself);
 * ``bench_images``: per task, a paired t-test over the (ratio, seed) cells.
 
 Δ is NEW minus OLD; alpha 0.05.
@@ -30,6 +31,7 @@ from scipy import stats
 # Arguments that must agree for two runs to have scored the same splits.
 SAME_SPLITS = {
     "bench_tabular": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
+    "bench_mixed": ("seed", "folds", "repeats", "quick"),
     "bench_sampler": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
     "bench_images": ("epochs", "max_train", "full", "quick", "device"),
 }
@@ -72,6 +74,7 @@ def check_same_splits(kind, new, old):
 # Record fields that name what was scored (a data set's folds, an image cell).
 KEY_FIELDS = {
     "bench_tabular": ("dataset", "n", "n_minority"),
+    "bench_mixed": ("dataset", "n", "n_minority"),
     "bench_sampler": ("dataset", "n"),  # dataset: "<data set> / <classifier>"
     "bench_images": ("task", "ratio", "seed"),
 }
