@@ -1679,9 +1679,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         max_move : float, default=1.0
             Anchored boundary samples only: each code moves a share
             ``t ~ U(0, max_move)`` of the difference between the mean code
-            of the nearest other class and that of the sample's class. The
-            default, as for ``D+`` in training, lets moves go the whole
-            difference; smaller values
+            of the nearest other class and that of the sample's class (with
+            ``boundary_move="pull"``: of the way to the code of a nearby row
+            of another class). The default, as for ``D+`` in training, lets
+            moves go the whole way; smaller values
             keep samples nearer the real ones (:class:`DVAANSampler` uses
             0.5, measured better in front of other classifiers); 0 only
             adds the posterior's noise around each real sample.
