@@ -416,6 +416,12 @@ def sample_anchored(
     translate = move == "translate"
     other = reference_y != k if translate else ~own
     m_other, y_other = m_ref[other], reference_y[other]
+    if translate:  # each class's mean code, minus that of k's anchors
+        shift = torch.zeros(module.cfg.n_classes, m_ref.shape[1], device=device)
+        shift.index_add_(0, y_other, m_other)
+        n_c = torch.bincount(y_other, minlength=shift.shape[0])
+        shift /= n_c.clamp(min=1).unsqueeze(1).to(shift.dtype)
+        shift -= m_all.mean(0)
     if m_other.shape[0] == 0:  # one class only: towards the origin
         targets = torch.zeros(anchors.shape[0], 1, dtype=torch.long, device=device)
         m_other = torch.zeros(1, m_ref.shape[1], device=device)
@@ -423,12 +429,6 @@ def sample_anchored(
     else:
         n_t = min(N_TARGETS, m_other.shape[0])
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
-    if translate:
-        shift = torch.zeros(module.cfg.n_classes, m_ref.shape[1], device=device)
-        shift.index_add_(0, reference_y[other], m_ref[other])
-        n_c = torch.bincount(reference_y[other], minlength=shift.shape[0])
-        shift /= n_c.clamp(min=1).unsqueeze(1).to(shift.dtype)
-        shift -= m_all.mean(0)
     kept, n_kept, drawn = [], 0, 0
     spares = _Spares()  # the best rejected candidates, for fill=True
     accepted = _Spares()  # selection="uncertain": ranked by probability

@@ -448,50 +448,18 @@ def test_window_is_read_with_the_given_logit_shift(fitted):
     assert none.shape[0] == 0
 
 
-def test_t_max_scales_the_move_of_every_candidate(fitted):
-    module = fitted.module_
+def _decoder_inputs(module, k, t_maxes, n=50, move="translate"):
+    """The candidates' latent codes (the decoder's inputs) for each ``t_max``.
+
+    Same generator seed for each, so the anchors, noise, targets and t agree.
+    """
     codes = []  # the decoder's inputs: the anchors' means, then the candidates
     hook = module.decoder.register_forward_hook(
         lambda mod, inputs, out: codes.append(inputs[0].detach().clone())
     )
     moved = {}
     try:
-        for t_max in (0.0, 0.5, 1.0):
-            codes.clear()
-            sample_anchored(
-                module,
-                1,
-                50,
-                generator=torch.Generator().manual_seed(0),
-                reference_x=module.anchor_x,
-                reference_y=module.anchor_y,
-                window=(0.0, 1.0),
-                max_candidates=50,
-                t_max=t_max,
-            )
-            moved[t_max] = codes[-1]
-    finally:
-        hook.remove()
-    # Same anchors, noise, targets and t ~ U(0, 1): the move is t_max * t of
-    # the way, so from the unmoved codes it is exactly twice as long at 1.
-    half = (moved[0.5] - moved[0.0]).norm(dim=1)
-    whole = (moved[1.0] - moved[0.0]).norm(dim=1)
-    assert float(half.max()) > 0.0
-    torch.testing.assert_close(whole, 2.0 * half, rtol=1e-4, atol=1e-5)
-
-
-def _moves(module, k, n=60, move="translate", start=False):
-    """Each candidate's latent move (decoder input at max_move 1 minus at 0).
-
-    With ``start``, also the codes before the move.
-    """
-    codes = []
-    hook = module.decoder.register_forward_hook(
-        lambda mod, inputs, out: codes.append(inputs[0].detach().clone())
-    )
-    moved = {}
-    try:
-        for t_max in (0.0, 1.0):
+        for t_max in t_maxes:
             codes.clear()
             sample_anchored(
                 module,
@@ -508,6 +476,25 @@ def _moves(module, k, n=60, move="translate", start=False):
             moved[t_max] = codes[-1]
     finally:
         hook.remove()
+    return moved
+
+
+def test_t_max_scales_the_move_of_every_candidate(fitted):
+    moved = _decoder_inputs(fitted.module_, 1, (0.0, 0.5, 1.0))
+    # Same anchors, noise, targets and t ~ U(0, 1): the move is t_max * t of
+    # the way, so from the unmoved codes it is exactly twice as long at 1.
+    half = (moved[0.5] - moved[0.0]).norm(dim=1)
+    whole = (moved[1.0] - moved[0.0]).norm(dim=1)
+    assert float(half.max()) > 0.0
+    torch.testing.assert_close(whole, 2.0 * half, rtol=1e-4, atol=1e-5)
+
+
+def _moves(module, k, n=60, move="translate", start=False):
+    """Each candidate's latent move (decoder input at max_move 1 minus at 0).
+
+    With ``start``, also the codes before the move.
+    """
+    moved = _decoder_inputs(module, k, (0.0, 1.0), n=n, move=move)
     step = moved[1.0] - moved[0.0]
     return (step, moved[0.0]) if start else step
 
