@@ -182,11 +182,31 @@ def default_threads(conv):
     """
     if not conv:
         return 1
+    return max(1, min(4, usable_cpus()))
+
+
+def write_target(path):
+    """Where a file written to ``path`` goes, and whether to write it atomically.
+
+    Atomic writes go to a temporary file beside the target, then rename it
+    over the target. Symbolic links are followed, so the write goes through
+    a link to the file it names (as a shell's ``>`` does) instead of putting
+    a file in the link's place. An existing path that is not a regular file
+    (a FIFO, a device such as ``/dev/stdout``) is written directly: a rename
+    would replace the node itself. Returns ``(target, atomic)``.
+    """
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        return path, False
+    return os.path.realpath(path), True
+
+
+def usable_cpus():
+    """Logical CPUs this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+        return os.cpu_count() or 1
 
 
 # torch.set_num_threads sets the calling thread's OpenMP threads and also a

@@ -59,6 +59,30 @@ MAX_ANCHORS_PER_CLASS = 2000
 # smaller class every epoch, held in memory together; 1 already tops every
 # class up to the largest, and 1e9 asked for more rows than any memory holds.
 MAX_AUGMENTATION_RATIO = 10.0
+# Largest mu and loss weight (lambda_fea, lambda_adv, augmentation_weight),
+# far above any useful value (the defaults are 0.5 to 3): float32 losses
+# overflow mid-training from about 1e19 (mu, squared in the KL) and 1e37
+# (weights), which a parameter check refuses before training instead.
+MAX_LOSS_SCALE = 1e6
+
+
+def _check_classes(classes):
+    """``partial_fit``'s ``classes=`` as an array, refused as fit refuses ``y``."""
+    arr = np.asarray(classes)
+    if arr.ndim != 1:
+        raise ValueError(f"classes must be a 1-D list of labels, got {classes!r}.")
+    try:
+        check_classification_targets(arr)  # NaN, floats that are not labels, ...
+    except ValueError as exc:
+        raise ValueError(f"classes={arr.tolist()!r}: {exc}") from None
+    try:
+        np.unique(arr)
+    except TypeError:  # None among numbers, mixed str and int
+        raise ValueError(
+            f"classes={arr.tolist()!r} mixes labels that cannot be sorted "
+            "together (a None, or strings with numbers); give labels of one type."
+        ) from None
+    return arr
 
 
 def check_max_move(max_move):
@@ -215,7 +239,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         are standardised as a whole, unless this names a column.
     mu : float, default=3.0
         Initial distance scale ``mu`` of the class means (Eq. 4); the value
-        the paper fixes for its ablation DVAAN_mu.
+        the paper fixes for its ablation DVAAN_mu. At most 1e6, as the loss
+        weights below.
     learn_mu : bool, default=True
         Move ``mu`` by Eq. 10 during training. ``False`` keeps it fixed
         (DVAAN_mu).
@@ -228,10 +253,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Weight ``gamma`` of ``L_adv`` in the ``mu`` update (Eq. 10).
     lambda_fea : float, default=1.0
         Weight ``lambda_1`` of the feature-wise reconstruction loss ``L_fea``
-        in the encoder's and decoder's objectives.
+        in the encoder's and decoder's objectives; at most 1e6 (float32
+        losses overflow far beyond it).
     lambda_adv : float, default=1.0
         Weight ``lambda_2`` of the adversarial class loss ``L_adv`` in the
-        decoder's objective.
+        decoder's objective; at most 1e6.
     augmentation_ratio : float, default=0.5
         Each epoch, every class ``k`` smaller than the largest receives up to
         ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
@@ -240,8 +266,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         every class up to the largest. At most 10: ``D+`` is held in memory
         every epoch, up to ``augmentation_ratio`` times the rows of the gap.
     augmentation_weight : float, default=0.5
-        Weight of ``D+``'s class loss against the real batch's. ``D+`` trains
-        the discriminator only, never the encoder or decoder.
+        Weight of ``D+``'s class loss against the real batch's, at most 1e6.
+        ``D+`` trains the discriminator only, never the encoder or decoder.
     augmentation_warmup : int, default=5
         Epochs without ``D+`` before it starts; its ratio then grows linearly
         to ``augmentation_ratio`` over as many epochs. Early stopping's
@@ -298,7 +324,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
     class_weight : "balanced", dict or None, default="balanced"
         Weights of the classifier's loss and of the reconstruction loss per
         class. ``"balanced"`` weights classes inversely to their frequency
-        among the real samples. A dict maps labels to weights.
+        among the real samples. A dict maps labels to weights (labels left
+        out weigh 1); as every loss is a weighted mean, only their ratios
+        matter, and they are used divided by the largest.
     class_prior : "fit", "balanced" or array-like of shape (n_classes,), \
             default="fit"
         The class prior that :meth:`predict_proba`, :meth:`predict` and
@@ -342,6 +370,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         caller's setting is restored afterwards. ``None`` picks 1 for tabular
         networks (too small to gain from more, and slowed by busy cores) and
         up to 4 for the conv backbone, never more than the caller's setting.
+        An int above the CPUs the process may use is capped at their number
+        (a model fitted on a large machine runs on a small one as it is).
     device : str, default="auto"
         ``"auto"`` (a CUDA GPU when there is one), ``"cpu"``, ``"cuda"`` or
         ``"cuda:N"``.
@@ -445,17 +475,17 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "input_shape": ["array-like", None],
         "backbone": [StrOptions({"auto", "mlp", "conv", "paper"})],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
-        "mu": [Interval(Real, 0, None, closed="neither")],
+        "mu": [Interval(Real, 0, MAX_LOSS_SCALE, closed="right")],
         "learn_mu": ["boolean"],
         "mu_step": [Interval(Real, 0, None, closed="left")],
         "mu_bounds": ["array-like"],
         "gamma": [Interval(Real, 0, None, closed="left")],
-        "lambda_fea": [Interval(Real, 0, None, closed="left")],
-        "lambda_adv": [Interval(Real, 0, None, closed="left")],
+        "lambda_fea": [Interval(Real, 0, MAX_LOSS_SCALE, closed="both")],
+        "lambda_adv": [Interval(Real, 0, MAX_LOSS_SCALE, closed="both")],
         "augmentation_ratio": [
             Interval(Real, 0, MAX_AUGMENTATION_RATIO, closed="both")
         ],
-        "augmentation_weight": [Interval(Real, 0, None, closed="left")],
+        "augmentation_weight": [Interval(Real, 0, MAX_LOSS_SCALE, closed="both")],
         "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
         "boundary_window": ["array-like"],
@@ -885,8 +915,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if not first and self.input_shape_ is not None:
             self._check_pixels(X)  # on the scale of the first block
         check_classification_targets(y)
+        if classes is not None:
+            classes = _check_classes(classes)
         if first:
-            labels = np.unique(y if classes is None else np.asarray(classes))
+            labels = np.unique(y if classes is None else classes)
             if labels.shape[0] < 2:
                 raise ValueError(
                     "partial_fit needs at least two classes: pass classes= with "
@@ -1124,7 +1156,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     def _threads(self, net_cfg=None):
         if self.n_threads is not None:
-            return int(self.n_threads)
+            # More threads than CPUs never help; torch fails to start 10**6.
+            return min(int(self.n_threads), _base.usable_cpus())
         cfg = net_cfg if net_cfg is not None else self.module_.cfg
         # Only ever fewer than the caller's: a joblib or Dask worker limited
         # to one thread stays so.
@@ -1178,7 +1211,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         prior = self.class_prior
         if isinstance(prior, str):
             return
-        arr = np.asarray(prior, dtype=np.float64)
+        try:
+            arr = np.asarray(prior, dtype=np.float64)
+        except (TypeError, ValueError):  # strings, ragged lists: the message below
+            arr = np.full(0, np.nan)
         if (
             arr.shape != (n_classes,)
             or not np.all(np.isfinite(arr))
@@ -1294,7 +1330,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"class_weight names labels not in y: {sorted(map(str, unknown))}."
             )
-        w = np.ones(n_classes, dtype=np.float32)
+        w = np.ones(n_classes, dtype=np.float64)
         for label, weight in self.class_weight.items():
             if not isinstance(weight, Real) or not 0 <= weight < np.inf:
                 raise ValueError(
@@ -1302,6 +1338,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"{weight!r} for label {label!r}."
                 )
             w[np.searchsorted(self.classes_, label)] = weight
+        # Every use is a weighted mean, so only the ratios matter: scaled to a
+        # largest weight of 1, weights of 1e37 cannot overflow float32 sums
+        # (nor weights of 1e-45 vanish in it).
+        if w.max() > 0:
+            w = w / w.max()
+        w = w.astype(np.float32)
         if counts is not None and not np.any(w[np.asarray(counts) > 0] > 0):
             present = self.classes_[np.asarray(counts) > 0].tolist()
             raise ValueError(

@@ -236,14 +236,20 @@ def _check_paths(args):
             f"output {dst} is the input file; skdvaan never overwrites its input "
             "(not even with --force): choose another output path"
         )
-    parent = dst.parent
-    if not parent.is_dir():
-        raise CLIError(f"output directory {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise CLIError(f"output directory {parent} is not writable")
+    from ._base import write_target
+
+    target, atomic = write_target(dst)
+    # A FIFO or device (-o /dev/stdout) is written as it is: no directory of
+    # its own to write in, and nothing a rename could replace.
+    if atomic and not dst.is_dir():
+        parent = Path(target).parent if dst.is_symlink() else dst.parent
+        if not parent.is_dir():
+            raise CLIError(f"output directory {parent} does not exist; create it first")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise CLIError(f"output directory {parent} is not writable")
     if dst.is_dir():
         raise CLIError(f"output {dst} is a directory; give a file name")
-    if dst.exists() and not args.force:
+    if atomic and dst.exists() and not args.force:
         raise CLIError(f"output {dst} exists; pass --force to overwrite it")
     for path in (src, dst):
         if _is_parquet(path):
@@ -312,20 +318,28 @@ def _strategy_for_labels(strategy, labels):
 
 
 def _write_table(df, path):
-    # Write beside the target, then rename: a failed run leaves no half file.
-    # The temporary name ends like the real one, so pandas infers the same
-    # compression (.csv.gz) from it.
-    tmp = path.with_name(f".skdvaan-{os.getpid()}-{path.name}")
+    from ._base import write_target
+
+    # Write beside the target (through a symbolic link), then rename: a
+    # failed run leaves no half file. The temporary name ends like the real
+    # one, so pandas infers the same compression (.csv.gz) from it. A FIFO
+    # or device is written directly.
+    target, atomic = write_target(path)
+    target = Path(target)
+    tmp = target.with_name(f".skdvaan-{os.getpid()}-{target.name}")
+    out = tmp if atomic else target
     try:
         if _is_parquet(path):
-            df.to_parquet(tmp, index=False)
+            df.to_parquet(out, index=False)
         else:
-            df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+            df.to_csv(out, index=False)
+        if atomic:
+            os.replace(tmp, target)
     except (OSError, ValueError) as exc:
         raise CLIError(f"cannot write {path}: {_one_line(exc)}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if atomic:
+            tmp.unlink(missing_ok=True)
 
 
 def _print_warnings(caught):

@@ -61,7 +61,8 @@ def fit_column(s, name, categorical, y_idx, max_categories):
     miss = s.isna().to_numpy()
     if miss.all():
         raise ValueError(f"Column {label(name)} is entirely missing; drop it.")
-    col = Column(name, str(s.dtype), categorical, has_missing=bool(miss.any()))
+    dtype = dtype_text(s.dtype, name)
+    col = Column(name, dtype, categorical, has_missing=bool(miss.any()))
     if col.has_missing and is_object_dtype(s.dtype):
         first = s[miss].iloc[0]
         col.na = "none" if first is None else "pd.NA" if first is pd.NA else "nan"
@@ -101,6 +102,30 @@ def fit_column(s, name, categorical, y_idx, max_categories):
         allowed[(y_idx, values) if categorical else (y_idx[miss], 0)] = True
         col.class_allowed = allowed.tolist()
     return col, values
+
+
+def dtype_text(dt, name):
+    """``str(dt)``, as the model keeps it; refused if pandas cannot read it back.
+
+    Generated rows and a loaded model rebuild the dtype from this text, so a
+    dtype whose text does not parse (``Sparse[float64, 0]``, an Arrow decimal
+    or list) would fail only after training, in ``sample`` or ``load``.
+    """
+    text = str(dt)
+    try:
+        pandas_dtype(text)
+    except (TypeError, ValueError, NotImplementedError):
+        how = (
+            " (a sparse column: X[name].sparse.to_dense())"
+            if isinstance(dt, pd.SparseDtype)
+            else ""
+        )
+        raise ValueError(
+            f"Column {label(name)} has dtype {text}, which a fitted model cannot "
+            "store and restore (pandas does not read that name back); convert "
+            f"it to a plain numeric, string or category dtype first{how}."
+        ) from None
+    return text
 
 
 def expect(condition, message):

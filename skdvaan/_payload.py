@@ -41,6 +41,10 @@ def classifier_payload(est):
     # bad one set with set_params after fit: never write such a file. Checked
     # whatever scikit-learn's config says, as loading checks them.
     est._validate_params()
+    # The checks that the constraints leave to predict and sample: a file
+    # whose model could not predict or sample is not written either.
+    est._check_class_prior(len(est.classes_))
+    est._check_window()
     shape = est.input_shape_
     names = (
         "classes_ class_counts_ n_features_in_ history_ loss_curve_ mu_curve_ "

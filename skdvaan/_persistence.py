@@ -237,7 +237,8 @@ def save_estimator(estimator, path):
         A fitted estimator.
     path : str, path-like or binary file object
         Where to write. An existing file at ``path`` is replaced only once the
-        new one is complete.
+        new one is complete; a symbolic link is written through (its target
+        is replaced), and a FIFO or device is written to directly.
 
     Raises
     ------
@@ -303,16 +304,21 @@ def save_estimator(estimator, path):
         _write_archive(path, text, weights)
         return
     path = os.fspath(path)
-    parent = _check_destination(path)
+    _check_destination(path)
+    target, atomic = _base.write_target(path)
+    if not atomic:  # a FIFO or a device: written as it is
+        with open(target, "wb") as fh:
+            _write_archive(fh, text, weights)
+        return
     # Write next to the target, then rename: a crash never leaves half a file.
     try:
-        fd, tmp = tempfile.mkstemp(dir=parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
     except OSError as exc:  # name the user's path, not the temporary file's
         raise type(exc)(exc.errno, exc.strerror, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(fh, text, weights)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         os.unlink(tmp)
         if isinstance(exc, OSError) and exc.filename == tmp:

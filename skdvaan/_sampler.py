@@ -224,6 +224,7 @@ class DVAANSampler(BaseOverSampler):
         # must still hold before it trains.
         est._validate_params()
         check_max_move(self.max_move)  # the Interval lets inf through
+        self._check_counts(X.shape[1])  # before training, not after it
         if est.random_state is None:
             est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         if self.verbose:
@@ -241,7 +242,7 @@ class DVAANSampler(BaseOverSampler):
                 if n == 0:
                     continue
                 Xk, yk = est.sample(
-                    n,
+                    int(n),  # a whole float from a callable strategy
                     target_class=label,
                     max_move=self.max_move,
                     random_state=rng.randint(np.iinfo(np.int32).max),
@@ -257,6 +258,30 @@ class DVAANSampler(BaseOverSampler):
         if sparse.issparse(X):
             return sparse.vstack(X_new, format=X.format), np.hstack(y_new)
         return np.vstack(X_new), np.hstack(y_new)
+
+    def _check_counts(self, n_features):
+        """Refuse counts that ``sample`` would refuse, before any training.
+
+        A dict or callable ``sampling_strategy`` gives the count each class
+        should reach; imbalanced-learn passes on what it gives, so a float
+        (``{1: 20.5}``) or a count too large for one array would otherwise
+        fail only once the networks were trained.
+        """
+        for label, n in self.sampling_strategy_.items():
+            if not float(n).is_integer():
+                raise ValueError(
+                    f"sampling_strategy asks for {float(n):g} new samples of class "
+                    f"{label!r}: the count each class should reach must be a "
+                    "whole number."
+                )
+            n_values = int(n) * int(n_features)
+            if n_values > _base.MAX_DENSE_ENTRIES:
+                raise ValueError(
+                    f"sampling_strategy asks for {int(n):,} new samples of class "
+                    f"{label!r}, {n_values:,} values, more than the "
+                    f"{_base.MAX_DENSE_ENTRIES:,} one array may hold; ask for "
+                    "fewer."
+                )
 
     def save(self, path):
         """Save the fitted sampler, with its fitted ``estimator_``, to a file.

@@ -372,6 +372,8 @@ class ColumnEncoder:
         for b in heads:
             if b.kind == "categorical":
                 s = cols[b.column]
+                if is_object_dtype(s.dtype):  # as fit refuses them: no raw error
+                    _check_cells(s.to_numpy(), names[b.column])
                 slot = slots(s, self.columns_[b.column], s.isna().to_numpy())
                 rows = np.flatnonzero(slot >= 0)
                 out[rows, b.start + slot[rows]] = 1.0

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.stats import ks_2samp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import (
@@ -196,10 +197,11 @@ def boundary_report(
     k = int(np.flatnonzero(clf.classes_ == target_class)[0])
     # DataFrames stay DataFrames: a mixed-type model reads their columns.
     X_real = _rows(X, y == target_class)
-    if len(X_real) < 2:
+    if X_real.shape[0] < 2:
         raise ValueError(
-            f"X holds {len(X_real)} sample(s) of class {scalar(target_class)!r}; the "
-            "report needs at least 2 to measure distances between real samples."
+            f"X holds {X_real.shape[0]} sample(s) of class "
+            f"{scalar(target_class)!r}; the report needs at least 2 to measure "
+            "distances between real samples."
         )
     if generated is None:
         rng = check_seed(random_state, "boundary_report")
@@ -219,7 +221,7 @@ def boundary_report(
     rows = {"real": _summary(clf.predict_proba(X_real)[:, k], real_dist, threshold)}
     for name, X_gen in generated.items():
         X_gen = _rows(X_gen)
-        if len(X_gen) == 0:
+        if X_gen.shape[0] == 0:
             raise ValueError(f"generated[{name!r}] holds no samples.")
         dist, _ = _nearest_distances(clf._transform(X_gen), Z_real)
         rows[name] = _summary(clf.predict_proba(X_gen)[:, k], dist, threshold)
@@ -373,6 +375,9 @@ def _frequencies(s):
 def _rows(X, mask=None):
     if isinstance(X, pd.DataFrame):
         return X if mask is None else X.iloc[np.flatnonzero(mask)]
+    if sparse.issparse(X):  # as the estimators take it: np.asarray gives 0-d
+        X = sparse.csr_matrix(X)
+        return X if mask is None else X[np.flatnonzero(mask)]
     X = np.asarray(X)
     return X if mask is None else X[mask]
 

@@ -106,6 +106,41 @@ def test_resample_overwrites_with_force(tmp_path, csv):
     assert len(pd.read_csv(out)) == 2 * N_MAJORITY
 
 
+def test_resample_writes_through_a_symlink(tmp_path, csv):
+    # The rename onto the output used to put a file in the link's place and
+    # leave the file it names as it was.
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "t.csv"
+    target.write_text("old\n")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    assert _resample(csv, link, "--force") == 0
+    assert link.is_symlink()
+    assert len(pd.read_csv(target)) == 2 * N_MAJORITY
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_resample_writes_into_a_fifo(tmp_path, csv):
+    # A FIFO (or /dev/stdout) is written as it is, not replaced by a file.
+    import threading
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    try:
+        status = _resample(csv, fifo)
+    finally:
+        if reader.is_alive() and not got:  # never opened for writing: unblock
+            with open(fifo, "w"):
+                pass
+        reader.join(30)
+    assert status == 0
+    assert fifo.is_fifo()
+    assert got[0].count("\n") == 2 * N_MAJORITY + 1  # the header, every row
+
+
 @pytest.mark.parametrize(
     "name, edit, expected",
     [

@@ -260,3 +260,15 @@ def test_column_report_names_a_numeric_column_holding_text():
     A = np.array([[1.0, "a"], [2.0, "b"]], dtype=object)
     with pytest.raises(ValueError, match="Column at position 1 .*X_real"):
         column_report(A, A, categorical_features=[])
+
+
+def test_report_takes_sparse_input_as_the_classifier_does(fitted):
+    # np.asarray on a sparse matrix is a 0-d object array: an IndexError.
+    from scipy import sparse
+
+    clf, X, y = fitted
+    dense = _report(clf, X, y, generated={"g": X[:7]})
+    for fmt in ("csr", "coo"):
+        rows = getattr(sparse, f"{fmt}_matrix")
+        got = _report(clf, rows(X), y, generated={"g": rows(X[:7])})
+        pd.testing.assert_frame_equal(got, dense)

@@ -412,3 +412,23 @@ def test_refit_on_another_kind_of_data_drops_the_old_scaling():
     assert not hasattr(clf, "scaler_") and hasattr(clf, "pixel_scale_")
     clf.set_params(input_shape=None).fit(X, y)
     assert not hasattr(clf, "pixel_scale_")
+
+
+def test_dtype_whose_name_pandas_cannot_read_back_is_refused_at_fit(no_training):
+    # The model keeps each column's dtype by name, for sample() and load():
+    # Sparse[float64, 0] (what DataFrame.sparse.from_spmatrix gives) trained,
+    # then failed in sample(), fit_resample and load.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.randn(60), "c": ["a", "b"] * 30})
+    X["x"] = X["x"].astype(pd.SparseDtype(float, 0))
+    y = (np.arange(60) < 12).astype(int)
+    for fit in _fits():
+        with pytest.raises(ValueError, match=r"'x' has dtype Sparse\[float64, 0\]"):
+            fit(X, y)
+
+
+def test_unhashable_cell_at_prediction_gets_fits_message(fitted, frame):
+    bad = frame.copy()
+    bad["obj"] = [{}] * len(bad)
+    with pytest.raises(TypeError, match="column 'obj' holds a dict"):
+        fitted.predict(bad)

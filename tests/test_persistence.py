@@ -288,6 +288,37 @@ def test_save_refuses_parameters_that_load_refuses(tmp_path):
     DVAANSampler.load(tmp_path / "sampler")
 
 
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(class_prior=[0.5, 0.3, 0.2]), "class_prior must be"),
+        (dict(boundary_window=(0.9, 0.1)), "boundary_window must be"),
+    ],
+)
+def test_save_refuses_parameters_that_predict_or_sample_refuse(tmp_path, params, match):
+    # The constraints let these through ("array-like"); the file was written
+    # and loaded, and the loaded model could not predict or sample.
+    X, y = make_data()
+    clf = tiny().fit(X, y).set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        clf.save(tmp_path / "clf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_writes_through_a_symlink(tmp_path):
+    X, y = make_data()
+    clf = tiny().fit(X, y)
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.skdvaan"
+    target.write_bytes(b"old")
+    link = tmp_path / "model.skdvaan"
+    link.symlink_to(target)
+    clf.save(link)
+    assert link.is_symlink()
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["model.skdvaan"]
+    assert_same_classifier(clf, DVAANClassifier.load(target), X)
+
+
 def test_save_errors_name_the_users_path(tmp_path):
     # They named the temporary file written next to it (".../tmpke98lguj.tmp").
     X, y = make_data()

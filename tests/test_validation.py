@@ -819,3 +819,68 @@ def test_image_arrays_with_no_rows_get_the_zero_samples_message():
         clf.predict_proba(np.empty((0, 1, 4, 4)))
     with pytest.raises(ValueError, match="0 sample"):
         DVAANClassifier().fit(np.empty((0, 4, 4)), y[:0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"mu": 1e19}, {"lambda_adv": 1e39}, {"lambda_fea": 1e308}],
+    ids=["mu", "lambda_adv", "lambda_fea"],
+)
+def test_loss_scales_that_overflow_float32_are_refused(data, no_training, params):
+    # They passed the checks and failed in the first epoch, blaming the
+    # learning rate.
+    for fit in (tiny(**params).fit, tiny_sampler(**params).fit_resample):
+        with pytest.raises(ValueError, match="range"):
+            fit(*data)
+
+
+def test_class_weight_dict_is_scale_free(data):
+    # Only the ratios matter (weighted means): 1e37 overflowed float32 sums.
+    X, y = data
+    small = tiny(class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    huge = tiny(class_weight={0: 1e37, 1: 3e37}).fit(X, y)
+    np.testing.assert_allclose(
+        huge.predict_proba(X), small.predict_proba(X), rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "classes, match",
+    [([0, 1, np.nan], "NaN"), ([0, 1, None], "Unknown label"), ([[0, 1]], "1-D")],
+)
+def test_partial_fit_refuses_classes_that_fit_refuses_in_y(data, classes, match):
+    with pytest.raises(ValueError, match=match):
+        tiny().partial_fit(*data, classes=classes)
+
+
+def test_n_threads_above_the_cpus_is_capped(data, monkeypatch):
+    seen = []
+    monkeypatch.setattr(skdvaan._base, "usable_cpus", lambda: 2)
+    # Recorded, not set: torch itself fails to start 10**6 threads.
+    monkeypatch.setattr(torch, "set_num_threads", seen.append)
+    tiny(n_threads=10**6).fit(*data)
+    assert seen and max(seen) <= max(2, torch.get_num_threads())
+
+
+def test_class_prior_of_strings_gets_the_librarys_message(data, no_training):
+    with pytest.raises(ValueError, match="class_prior must be 'fit', 'balanced'"):
+        tiny(class_prior=["a", "b"]).fit(*data)
+
+
+@pytest.mark.parametrize(
+    "strategy, match",
+    [({1: 20.5}, "10.5 new samples"), ({1: 10**9}, "one array may hold")],
+)
+def test_sampler_refuses_counts_it_cannot_draw_before_training(
+    data, no_training, strategy, match
+):
+    sampler = tiny_sampler().set_params(sampling_strategy=strategy)
+    with pytest.raises(ValueError, match=match):
+        sampler.fit_resample(*data)
+
+
+def test_sampler_takes_whole_float_counts_from_a_callable(data):
+    X, y = data
+    sampler = tiny_sampler().set_params(sampling_strategy=lambda y: {1: 25.0})
+    _, y_new = sampler.fit_resample(X, y)
+    assert np.bincount(y_new).tolist() == [30, 25]
