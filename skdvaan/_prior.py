@@ -178,6 +178,10 @@ class _Spares:
 
     def __init__(self):
         self.x, self.gap, self.n = [], [], 0
+        # The keep-th smallest gap at the last compaction (inf before one that
+        # held keep rows): later rows only lower it, so a row with a larger
+        # gap can never be among the best (what `bound` tells a caller).
+        self.bound = math.inf
 
     def add(self, x, gap, *, keep):
         self.x.append(x)
@@ -188,8 +192,12 @@ class _Spares:
 
     def _compact(self, keep):
         x, gap = torch.cat(self.x), torch.cat(self.gap)
-        order = gap.argsort()[:keep]
+        # Stable: tied rows stay in draw order, so the ranking is the same
+        # whenever the compactions happen (and whatever the bound dropped).
+        order = gap.argsort(stable=True)[:keep]
         self.x, self.gap, self.n = [x[order]], [gap[order]], int(order.shape[0])
+        if keep > 0 and self.n >= keep:
+            self.bound = float(self.gap[0][keep - 1])
 
     def best(self, n):
         """The ``n`` rows with the smallest gaps, or None when there are none."""
@@ -452,7 +460,12 @@ def sample_anchored(
             logits = logits + logit_shift
         p = torch.softmax(logits, dim=1)[:, k]
         new = (x - a).abs().amax(1) > COPY_TOL
-        inside = new & (p >= lo_w) & (uncertain | (p <= hi_w))
+        if uncertain:
+            # Once n_samples were ranked, a candidate less sure than the
+            # n_samples-th of them can never be kept: no test, no copy.
+            inside = new & (p >= lo_w) & (p <= accepted.bound)
+        else:
+            inside = new & (p >= lo_w) & (p <= hi_w)
         a_kth = None if kth_anchors is None else kth_anchors[i]
         # Once n_samples are kept, no fill can be needed (n_kept never falls):
         # selection="uncertain" decodes the rest of its budget for the

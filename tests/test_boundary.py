@@ -400,6 +400,39 @@ def test_uncertain_selection_keeps_the_least_sure_candidates(fitted):
         sample_anchored(module, k, n, window=(0.5, 0.9), selection="x", **common)
 
 
+def test_uncertain_selection_bound_drops_no_row_that_would_be_kept(fitted, monkeypatch):
+    # Once n rows are ranked, candidates less sure than the n-th are dropped
+    # untested; with that bound switched off, every row is ranked: the same
+    # rows must come back, in the same order (a stable ranking).
+    from skdvaan import _prior
+
+    module = fitted.module_
+    kw = dict(
+        reference_x=module.anchor_x,
+        reference_y=module.anchor_y,
+        window=(0.5, 0.9),
+        selection="uncertain",
+        max_candidates=3000,
+        batch_size=250,
+        fill=True,
+    )
+    x, _ = sample_anchored(
+        module, 1, 40, generator=torch.Generator().manual_seed(5), **kw
+    )
+    compact = _prior._Spares._compact
+
+    def compact_unbounded(self, keep):
+        compact(self, keep)
+        self.bound = float("inf")
+
+    monkeypatch.setattr(_prior._Spares, "_compact", compact_unbounded)
+    x_all, _ = sample_anchored(
+        module, 1, 40, generator=torch.Generator().manual_seed(5), **kw
+    )
+    assert x.shape[0] == 40
+    assert torch.equal(x, x_all)
+
+
 def test_uncertain_selection_keeps_d_plus_at_its_size(data):
     X, y = data
     with warnings.catch_warnings():
