@@ -261,10 +261,22 @@ def _read_table(path):
     import pandas as pd
 
     try:
-        return pd.read_parquet(path) if _is_parquet(path) else pd.read_csv(path)
-    except (ValueError, OSError) as exc:
+        if _is_parquet(path):
+            return pd.read_parquet(path)
+        # pandas renames a repeated name (a, a -> a, a.1), and the written
+        # table would not keep the input's names: read the header as it is.
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
+        df = pd.read_csv(path)
+    except (ValueError, OSError, IndexError) as exc:
         kind = "Parquet" if _is_parquet(path) else "CSV"
         raise CLIError(f"cannot read {path} as {kind}: {_one_line(exc)}") from None
+    repeated = sorted({n for n in header.tolist() if (header == n).sum() > 1})
+    if repeated:
+        raise CLIError(
+            f"{path} repeats the column name(s) {', '.join(map(str, repeated))}; "
+            "give every column its own name"
+        )
+    return df
 
 
 def _check_table(df, target):

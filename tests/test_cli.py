@@ -106,6 +106,14 @@ def test_resample_overwrites_with_force(tmp_path, csv):
     assert len(pd.read_csv(out)) == 2 * N_MAJORITY
 
 
+def test_resample_refuses_repeated_column_names(tmp_path, table, capsys):
+    # pandas reads a, a as a, a.1, and the output would not keep the names.
+    src = tmp_path / "dup.csv"
+    table.rename(columns={"f2": "f1"}).to_csv(src, index=False)
+    assert _resample(src, tmp_path / "out.csv") == 2
+    assert "repeats the column name(s) f1" in _error_line(capsys)
+
+
 def test_resample_writes_through_a_symlink(tmp_path, csv):
     # The rename onto the output used to put a file in the link's place and
     # leave the file it names as it was.
