@@ -289,17 +289,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         the class weights and ``D+``); in :meth:`sample` it is read as
         ``predict_proba`` with ``class_prior="balanced"`` reads it (that tilt
         undone), the scale a user sees.
-    boundary_selection : {"auto", "window", "uncertain", "bisect"}, \
-            default="auto"
+    boundary_selection : {"auto", "window", "uncertain"}, default="auto"
         Which anchored candidates become boundary samples. ``"window"``:
         the first that fall in ``boundary_window``. ``"uncertain"``: every
         candidate of the budget is decoded, and of those with a probability of
         at least ``boundary_window[0]``, the ones with the lowest probability
         (the most uncertain) are kept, so that ``D+`` keeps its size once the
-        discriminator is sure of nearly every candidate. ``"bisect"``: each
-        candidate is moved, by bisection on its share of the move, to where
-        the probability crosses a target drawn uniformly in
-        ``boundary_window`` (six decodes per candidate). ``"auto"``:
+        discriminator is sure of nearly every candidate. ``"auto"``:
         ``"uncertain"`` for tabular data, ``"window"`` for images, as measured
         (see the user guide).
     boundary_move : {"translate", "pull"}, default="translate"
@@ -493,7 +489,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
         "boundary_window": ["array-like"],
-        "boundary_selection": [StrOptions({"auto", "window", "uncertain", "bisect"})],
+        "boundary_selection": [StrOptions({"auto", "window", "uncertain"})],
         "boundary_move": [StrOptions({"translate", "pull"})],
         "pretrain_steps": [
             Interval(Integral, 0, None, closed="left"),

@@ -17,7 +17,6 @@ and moves their codes towards the origin until the discriminator is unsure
 (see ``docs/user_guide`` for why and for what each rule measured).
 """
 
-import functools
 import math
 import warnings
 
@@ -33,10 +32,6 @@ N_TARGETS = 5  # nearest codes of other classes to move towards
 N_NEIGHBOURS = 5  # a candidate needs one real row of its class among these
 # A candidate this close to its anchor (in scaled units) would be a copy.
 COPY_TOL = 1e-6
-# selection="bisect": halvings of the move's share per candidate (each costs
-# a decode and a discriminator pass): the share ends within t_max / 16 of
-# where the probability crosses the candidate's target.
-BISECT_STEPS = 4
 # Relative slack on the triangle-inequality pass of the neighbour test, far
 # above the float32 error of distances, so that it never passes a row that
 # the exact comparison would reject.
@@ -331,44 +326,6 @@ def _decode_core(module, mean, n, generator, batch_size):
     return torch.cat(out)
 
 
-def _decode_moved(module, k, a, rec, z0, step, activate, logit_shift, t):
-    """Candidates moved by a share ``t`` of ``step``: their rows and P(k)."""
-    x = a + _activated(module.decoder(z0 + t * step), activate) - rec
-    x = clip_to_range(module, x)
-    logits = module.discriminator(x)[0]
-    if logit_shift is not None:
-        logits = logits + logit_shift
-    return x, torch.softmax(logits, dim=1)[:, k]
-
-
-def _bisect_move(decode_at, q, t_max, steps=BISECT_STEPS):
-    """Rows moved as far as keeps each one's probability at least its ``q``.
-
-    ``decode_at(t)`` decodes every candidate moved by its share ``t`` (a
-    column) and returns ``(x, p)``. Bisection on ``[0, t_max]``, taking the
-    probability as decreasing along the move: a row still at ``q`` or above
-    at ``t_max`` stays there; otherwise the last share at which it was found
-    at ``q`` or above (0, its anchor's own code, if none was) is kept, within
-    ``t_max / 2**steps`` of where it crosses ``q``. Returns ``(x, p)`` there.
-    """
-    x_hi, p_hi = decode_at(torch.full_like(q, t_max))
-    q = q.squeeze(1)
-    stays = p_hi >= q
-    t_lo = torch.zeros_like(p_hi).unsqueeze(1)
-    t_hi = torch.full_like(t_lo, t_max)
-    x_lo, p_lo = decode_at(t_lo)
-    for _ in range(steps):
-        mid = 0.5 * (t_lo + t_hi)
-        x_m, p_m = decode_at(mid)
-        up = p_m >= q
-        t_lo = torch.where(up.unsqueeze(1), mid, t_lo)
-        t_hi = torch.where(up.unsqueeze(1), t_hi, mid)
-        x_lo = torch.where(up.unsqueeze(1), x_m, x_lo)
-        p_lo = torch.where(up, p_m, p_lo)
-    keep_hi = stays.unsqueeze(1)
-    return torch.where(keep_hi, x_hi, x_lo), torch.where(stays, p_hi, p_lo)
-
-
 @torch.no_grad()
 def sample_anchored(
     module,
@@ -445,12 +402,11 @@ def sample_anchored(
     Returns ``(x, n_fallback)``, as :func:`sample_boundary`.
     """
     device = reference_x.device
-    if selection not in ("window", "uncertain", "bisect"):
+    if selection not in ("window", "uncertain"):
         raise ValueError(f"unknown selection {selection!r}")
     if move not in ("translate", "pull"):
         raise ValueError(f"unknown move {move!r}")
     uncertain = selection == "uncertain"
-    bisect = selection == "bisect"
     if max_candidates is None:
         max_candidates = max(8 * n_samples, 2 * batch_size)
     lo_w, hi_w = window
@@ -490,20 +446,19 @@ def sample_anchored(
         i = torch.randint(anchors.shape[0], (b,), generator=generator, device=device)
         j = torch.randint(targets.shape[1], (b,), generator=generator, device=device)
         eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
-        u = torch.rand(b, 1, generator=generator, device=device)
-        z0 = m_all[i] + sd_all[i] * eps
-        step = (
-            shift[y_other[targets[i, j]]] if translate else m_other[targets[i, j]] - z0
-        )
-        a, rec = anchors[i], rec_all[i]
-
-        decode_at = functools.partial(
-            _decode_moved, module, k, a, rec, z0, step, activate, logit_shift
-        )
-        if bisect:
-            x, p = _bisect_move(decode_at, lo_w + (hi_w - lo_w) * u, t_max)
+        t = t_max * torch.rand(b, 1, generator=generator, device=device)
+        z = m_all[i] + sd_all[i] * eps
+        if translate:
+            z = z + t * shift[y_other[targets[i, j]]]
         else:
-            x, p = decode_at(t_max * u)
+            z = z + t * (m_other[targets[i, j]] - z)
+        a = anchors[i]
+        x = a + _activated(module.decoder(z), activate) - rec_all[i]
+        x = clip_to_range(module, x)
+        logits = module.discriminator(x)[0]
+        if logit_shift is not None:
+            logits = logits + logit_shift
+        p = torch.softmax(logits, dim=1)[:, k]
         new = (x - a).abs().amax(1) > COPY_TOL
         if uncertain:
             # Once n_samples were ranked, a candidate less sure than the

@@ -433,49 +433,6 @@ def test_uncertain_selection_bound_drops_no_row_that_would_be_kept(fitted, monke
     assert torch.equal(x, x_all)
 
 
-def test_bisect_move_stops_where_the_probability_crosses_the_target():
-    from skdvaan._prior import BISECT_STEPS, _bisect_move
-
-    # p falls linearly along the move, from 1 at t = 0 to 0 at t = 2; row 3
-    # never falls below its target within t_max.
-    slope = torch.tensor([0.5, 0.5, 0.5, 0.05])
-    q = torch.tensor([[0.55], [0.7], [0.84], [0.6]])
-    seen = []
-
-    def decode_at(t):
-        seen.append(t.clone())
-        p = 1.0 - slope * t.squeeze(1)
-        return torch.stack([p, -p], 1), p
-
-    x, p = _bisect_move(decode_at, q, 1.0)
-    assert len(seen) == BISECT_STEPS + 2
-    assert torch.all(p >= q.squeeze(1))
-    assert torch.all(p[:3] - q[:3, 0] <= 0.5 / 2**BISECT_STEPS + 1e-6)
-    assert p[3] == pytest.approx(0.95)  # at t_max, still above its target
-    torch.testing.assert_close(x[:, 0], p)  # the rows go with their p
-
-
-def test_bisect_selection_spreads_samples_over_the_window(fitted):
-    module = fitted.module_
-    x, n_fallback = sample_anchored(
-        module,
-        1,
-        200,
-        generator=torch.Generator().manual_seed(0),
-        reference_x=module.anchor_x,
-        reference_y=module.anchor_y,
-        window=(0.5, 0.85),
-        selection="bisect",
-    )
-    assert n_fallback == 0 and x.shape[0] == 200
-    with torch.no_grad():
-        p = torch.softmax(module.discriminator(x)[0], 1)[:, 1]
-    assert torch.all((p >= 0.5) & (p <= 0.85))
-    # Not piled on the window's lower end, as the uncertain ranking's are
-    # (0.502 on this model, whose anchors themselves sit near 0.5).
-    assert float(p.median()) > 0.52
-
-
 def test_uncertain_selection_keeps_d_plus_at_its_size(data):
     X, y = data
     with warnings.catch_warnings():
