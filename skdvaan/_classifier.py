@@ -66,6 +66,11 @@ MAX_AUGMENTATION_RATIO = 10.0
 MAX_LOSS_SCALE = 1e6
 
 
+# What partial_fit carries from one call to the next besides the fitted
+# attributes: its Adam, and the real rows its boundary samples anchor on.
+_STREAM_STATE = ("_optimizer", "_anchor_pool")
+
+
 def _check_classes(classes):
     """``partial_fit``'s ``classes=`` as an array, refused as fit refuses ``y``."""
     arr = np.asarray(classes)
@@ -624,15 +629,24 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         calibration read every shard's logits. Every process ends
         with the same weights. See the user guide's Scaling page.
         """
+        # fit starts afresh: a partial_fit stream's Adam (bound to the old
+        # network's weights) and its pool of anchor rows would otherwise be
+        # what the next partial_fit continues.
+        for name in _STREAM_STATE:
+            self.__dict__.pop(name, None)
         try:
             return self._fit(X, y)
         except BaseException:
             # A failed fit leaves no half-fitted model: check_is_fitted fails
             # rather than predicting from a mix of the old and new state.
-            names = [a for a in vars(self) if a.endswith("_")]
-            for name in [*names, "_label_encoder", "_directions"]:
-                self.__dict__.pop(name, None)
+            self._forget_fit()
             raise
+
+    def _forget_fit(self):
+        """Drop every fitted attribute, and the state a stream continues."""
+        names = [a for a in vars(self) if a.endswith("_")]
+        for name in [*names, "_label_encoder", "_directions", *_STREAM_STATE]:
+            self.__dict__.pop(name, None)
 
     def _fit(self, X, y):
         X, y, shape, mixed = self._validate_fit_input(X, y)
@@ -873,9 +887,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return self._partial_fit(X, y, classes, first)
         except BaseException:
             if first:  # no half-built model, as in fit
-                names = [a for a in vars(self) if a.endswith("_")]
-                for name in [*names, "_label_encoder", "_directions", "_optimizer"]:
-                    self.__dict__.pop(name, None)
+                self._forget_fit()
             else:  # the model as it was before the call, not half updated
                 _incremental.restore(self, saved)
             raise

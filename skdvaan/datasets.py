@@ -691,7 +691,8 @@ def make_imbalance_pair(X, y, positive, negative, *, ratio, random_state=None):
             )
         neg_idx = np.flatnonzero(np.isin(y, neg_labels))
     pos_idx = np.flatnonzero(y == positive)
-    n_pos = min(round(neg_idx.size * ratio), pos_idx.size)
+    wanted = neg_idx.size * float(ratio)  # inf for ratio=1e308: round() refuses it
+    n_pos = pos_idx.size if wanted >= pos_idx.size else round(wanted)
     if neg_idx.size == 0 or n_pos == 0:
         raise ValueError(
             f"ratio={_plain(ratio)} with {neg_idx.size} negatives "

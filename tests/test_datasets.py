@@ -491,7 +491,8 @@ def labelled_data(counts):
 
 def test_make_imbalance_pair_counts():
     X, y = labelled_data([30, 100, 50])  # class 2 positive, class 1 negative
-    for ratio, n_pos in [(0.2, 20), (0.01, 1), (0.5, 50), (3.0, 50)]:
+    # 1e308 * 100 overflows to inf: round() raised OverflowError.
+    for ratio, n_pos in [(0.2, 20), (0.01, 1), (0.5, 50), (3.0, 50), (1e308, 50)]:
         Xs, ys = make_imbalance_pair(X, y, 2, 1, ratio=ratio, random_state=0)
         assert ys.dtype == np.int64
         assert int(ys.sum()) == n_pos and int((ys == 0).sum()) == 100

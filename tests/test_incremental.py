@@ -104,6 +104,28 @@ def test_continues_a_model_fitted_by_fit(data):
     assert clf.class_counts_.sum() == len(y) + 300
 
 
+def test_fit_after_a_stream_starts_afresh(data):
+    # fit kept the stream's Adam (bound to the old network's weights) and its
+    # anchor pool: the next partial_fit moved no weight of the new model and
+    # replaced fit's anchors by the old stream's rows.
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = tiny(max_iter=3).fit(X, y)
+        fresh.partial_fit(X[:300], y[:300])
+        clf = tiny(max_iter=3).partial_fit(X[:200], y[:200])
+        clf.fit(X, y)
+        clf.partial_fit(X[:300], y[:300])
+    np.testing.assert_array_equal(clf.predict_proba(X), fresh.predict_proba(X))
+    assert torch.equal(clf.module_.anchor_x, fresh.module_.anchor_x)
+    # A refit on other features, then a block of them: no stale pool's shape.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X[:, :3], y)
+        clf.partial_fit(X[:100, :3], y[:100])
+    assert clf.n_features_in_ == 3
+
+
 def test_a_block_may_hold_one_class(data):
     X, y = data
     clf = tiny().partial_fit(X, y, classes=[0, 1])
