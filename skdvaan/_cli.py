@@ -262,7 +262,7 @@ def _read_table(path):
 
     try:
         if _is_parquet(path):
-            return pd.read_parquet(path)
+            return _parquet_columns(pd.read_parquet(path), path)
         # pandas renames a repeated name (a, a -> a, a.1), and the written
         # table would not keep the input's names: read the header as it is.
         header = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
@@ -277,6 +277,28 @@ def _read_table(path):
             "give every column its own name"
         )
     return df
+
+
+def _parquet_columns(df, path):
+    """Every named column of a Parquet file as a column, in the file's order.
+
+    pandas restores the index a frame was saved with (``df.set_index("id")
+    .to_parquet(...)``): written back with ``index=False`` that column would
+    be lost. It is a column of the table like the others.
+    """
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    # Named index levels stored as columns; an unnamed index is row labels
+    # only (pandas' __index_level_0__, or a range kept as metadata).
+    levels = [n for n in df.index.names if n is not None and str(n) in names]
+    if not levels:
+        return df
+    df = df.reset_index(level=levels)
+    if df.index.nlevels == 1 and df.index.name is None:
+        df = df.reset_index(drop=True)
+    order = [n for n in names if n in df.columns]
+    return df[order + [c for c in df.columns if c not in order]]
 
 
 def _check_table(df, target):

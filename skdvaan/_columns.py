@@ -7,6 +7,7 @@ a column, a decoded column in the input's dtype and missing-cell marker, and
 the checks of a column's stored state.
 """
 
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -16,23 +17,26 @@ from pandas.api.types import is_object_dtype, pandas_dtype
 
 NA_MARKERS = {"nan": np.nan, "none": None, "pd.NA": pd.NA}
 JSON_SCALARS = (str, int, float, bool)
+MAX_EXACT_INT = 2**53  # the largest integers float64 holds exactly
 
 
 @dataclass
 class Column:
     """The fitted state of one input column, in JSON types only."""
 
-    name: object  # str or int (the position, for arrays)
-    dtype: str  # str(dtype) of the input column
+    name: object  # str, int (the position, for arrays) or float
+    dtype: str  # the input column's dtype as dtype_text writes it
     categorical: bool
     integer: bool = False  # numeric: rounded on the way back
     float_cells: bool = False  # object column of whole floats: given back as floats
+    bool_cells: bool = False  # numeric object column of booleans: given back so
     has_missing: bool = False
     na: str = "nan"  # object columns: the missing marker given back
     lo: float = 0.0  # numeric: observed range, for clipping
     hi: float = 0.0
     categories: list = field(default_factory=list)  # encoded slots, in order
     dtype_categories: list | None = None  # category dtype: all its categories
+    categories_dtype: str = ""  # category dtype: its categories' dtype ("": infer)
     ordered: bool = False
     # Per class of y, per slot (categories then "missing"): seen in that class.
     # Numeric columns with missing cells: [had a missing cell].
@@ -69,6 +73,7 @@ def fit_column(s, name, categorical, y_idx, max_categories):
     if categorical:
         if isinstance(s.dtype, pd.CategoricalDtype):
             col.dtype_categories = [scalar(c) for c in s.cat.categories]
+            col.categories_dtype = dtype_text(s.cat.categories.dtype, name)
             col.ordered = bool(s.cat.ordered)
             seen = np.unique(s.cat.codes[~miss])
             col.categories = [col.dtype_categories[i] for i in seen]
@@ -95,7 +100,19 @@ def fit_column(s, name, categorical, y_idx, max_categories):
         col.integer = bool(np.all(observed == np.round(observed)))
         if col.integer and is_object_dtype(s.dtype):
             col.float_cells = not all(isinstance(v, numbers.Integral) for v in s[~miss])
+            col.bool_cells = all(isinstance(v, (bool, np.bool_)) for v in s[~miss])
         col.lo, col.hi = float(np.nanmin(values)), float(np.nanmax(values))
+        ints = pd.api.types.is_integer_dtype(s.dtype) or (
+            col.integer and is_object_dtype(s.dtype) and not col.float_cells
+        )
+        if ints and max(abs(col.lo), abs(col.hi)) > MAX_EXACT_INT:
+            # Generated integers are decoded in float64 and cast back: beyond
+            # 2**53 they would leave the range seen (2**63 - 1 wraps round).
+            raise ValueError(
+                f"Column {label(name)} holds integers beyond 2**53 in magnitude, "
+                "which the model (in floating point) cannot reproduce exactly; "
+                "drop identifier columns, or convert the column to float."
+            )
         width = int(col.has_missing)
     if y_idx is not None and width:
         allowed = np.zeros((y_idx.max() + 1, width), dtype=bool)
@@ -112,6 +129,8 @@ def dtype_text(dt, name):
     or list) would fail only after training, in ``sample`` or ``load``.
     """
     text = str(dt)
+    if isinstance(dt, pd.StringDtype) and dt.na_value is pd.NA:
+        text = f"string[{dt.storage}]"  # "string" reads back as the default
     try:
         pandas_dtype(text)
     except (TypeError, ValueError, NotImplementedError):
@@ -136,12 +155,19 @@ def expect(condition, message):
 
 def check_column(col, classes):
     """``col`` if it is a state :func:`fit_column` could have made, else raise."""
-    expect(isinstance(col.name, (str, int)), f"bad name {col.name!r}")
+    # Names as to_dict writes them: str, int (a position, or a bool) or float.
+    good_name = isinstance(col.name, (str, int)) or (
+        isinstance(col.name, float) and math.isfinite(col.name)
+    )
+    expect(good_name, f"bad name {col.name!r}")
     pandas_dtype(col.dtype)  # TypeError on a dtype pandas does not know
+    if col.categories_dtype:
+        pandas_dtype(col.categories_dtype)
     flags = (
         col.categorical,
         col.integer,
         col.float_cells,
+        col.bool_cells,
         col.has_missing,
         col.ordered,
     )
@@ -304,7 +330,7 @@ def objects(col, v, miss):
     """Python values of one decoded column, missing cells as its NA marker."""
     if col.categorical:
         values = np.asarray([*col.categories, NA_MARKERS[col.na]], dtype=object)[v]
-    elif col.dtype == "bool":
+    elif col.dtype == "bool" or col.bool_cells:
         values = v.astype(bool).astype(object)
     else:
         ints = col.integer and not col.float_cells
@@ -317,7 +343,8 @@ def series(col, v, miss):
     """One decoded column as a Series of the input column's dtype."""
     dtype = pandas_dtype(col.dtype)
     if isinstance(dtype, pd.CategoricalDtype):
-        dtype = pd.CategoricalDtype(col.dtype_categories, ordered=col.ordered)
+        cats = pd.Index(col.dtype_categories, dtype=col.categories_dtype or None)
+        dtype = pd.CategoricalDtype(cats, ordered=col.ordered)
         index = pd.Index(col.dtype_categories, dtype=object)
         codes = index.get_indexer(np.asarray(col.categories, dtype=object))
         codes = np.where(miss, -1, codes[np.minimum(v, len(codes) - 1)])

@@ -554,7 +554,12 @@ class ColumnEncoder:
         columns = [asdict(c) for c in self.columns_]
         for c in [*columns, {"name": "classes", "categories": self.classes_ or []}]:
             values = [c["name"], *c["categories"], *(c.get("dtype_categories") or [])]
-            bad = [v for v in values if not isinstance(v, JSON_SCALARS)]
+            bad = [
+                v
+                for v in values
+                if not isinstance(v, JSON_SCALARS)
+                or (isinstance(v, float) and not np.isfinite(v))  # JSON has no NaN
+            ]
             if bad:
                 raise TypeError(
                     f"Column {label(c['name'])} holds {bad[0]!r}, which a model file "
@@ -603,9 +608,12 @@ class ColumnEncoder:
         names = {f.name for f in fields(Column)}
         enc.columns_ = []
         for c in state["columns"]:
-            # States written before float_cells existed lack it (False then).
+            # States written before these fields existed lack them (their
+            # defaults then: whole floats and booleans as ints, categories'
+            # dtype inferred).
             keys = set(c) if isinstance(c, dict) else set()
-            expect(keys in (names, names - {"float_cells"}), f"bad column {c!r}")
+            optional = {"float_cells", "bool_cells", "categories_dtype"}
+            expect(names - optional <= keys <= names, f"bad column {c!r}")
             enc.columns_.append(check_column(Column(**c), classes))
         expect(enc.columns_, "no columns")
         expect(len({c.name for c in enc.columns_}) == len(enc.columns_), "repeats")

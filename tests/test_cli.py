@@ -92,6 +92,25 @@ def test_resample_parquet_keeps_dtypes(tmp_path, table):
     pd.testing.assert_frame_equal(res.iloc[: len(table)], table)
 
 
+def test_resample_parquet_keeps_a_column_stored_as_the_index(tmp_path, table):
+    # pandas restores a saved index (set_index("id")); written back with
+    # index=False the column was lost, original rows included.
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table["id"] = [f"r{i}" for i in range(len(table))]
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    table.set_index("id").to_parquet(src)
+    assert _resample(src, out) == 0
+    assert pq.read_schema(out).names == pq.read_schema(src).names
+    res = pd.read_parquet(out)
+    assert res["id"].iloc[: len(table)].tolist() == table["id"].tolist()
+    # A range index kept as metadata only is row labels, not a column.
+    table.iloc[3:].to_parquet(src)
+    assert _resample(src, out, "--force") == 0
+    assert pq.read_schema(out).names == list(table.columns)
+
+
 def test_resample_compressed_csv(tmp_path, csv):
     out = tmp_path / "out.csv.gz"
     assert _resample(csv, out) == 0

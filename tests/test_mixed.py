@@ -432,3 +432,73 @@ def test_unhashable_cell_at_prediction_gets_fits_message(fitted, frame):
     bad["obj"] = [{}] * len(bad)
     with pytest.raises(TypeError, match="column 'obj' holds a dict"):
         fitted.predict(bad)
+
+
+def test_float_column_names_survive_save_and_load():
+    # to_dict wrote them, and load refused them ("bad name 0.5").
+    X = pd.DataFrame({0.5: np.arange(12.0), 1.5: list("ab") * 6})
+    y = (np.arange(12) < 4).astype(int)
+    clf = tiny().fit(X, y)
+    buf = io.BytesIO()
+    clf.save(buf)
+    buf.seek(0)
+    loaded = DVAANClassifier.load(buf)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.sample(2, random_state=0)[0].columns.tolist() == [0.5, 1.5]
+
+
+def test_dtype_details_that_the_dtype_name_drops_are_kept():
+    # str(dtype) is "category" whatever the categories' dtype, and "string"
+    # whatever the storage: sample() gave int64 categories for int8 ones and
+    # pyarrow strings for python ones, also after save and load.
+    pytest.importorskip("pyarrow")
+    n = 12
+    X = pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "c8": pd.Series(np.array([1, 2] * 6, dtype="int8")).astype("category"),
+            "cf": pd.Series(np.array([0.5, 1.5] * 6, dtype="float32")).astype(
+                "category"
+            ),
+            "co": pd.Categorical(
+                list("ab") * 6, categories=pd.Index(["a", "b"], dtype=object)
+            ),
+            "sp": pd.array(list("uv") * 6, dtype=pd.StringDtype("python")),
+            "sa": pd.array(list("uv") * 6, dtype=pd.StringDtype("pyarrow")),
+        }
+    )
+    y = (np.arange(n) < 4).astype(int)
+    clf = tiny().fit(X, y)
+    buf = io.BytesIO()
+    clf.save(buf)
+    buf.seek(0)
+    for model in (clf, DVAANClassifier.load(buf)):
+        got = model.sample(3, random_state=0)[0]
+        assert got.dtypes.tolist() == X.dtypes.tolist()
+
+
+def test_integers_beyond_float64s_exact_range_are_refused(no_training):
+    # Decoded in float64 and cast back, 2**63 - 1 came back as -2**63.
+    y = (np.arange(12) < 4).astype(int)
+    for col in (
+        np.full(12, np.iinfo(np.int64).max),
+        pd.array([2**60, None] * 6, dtype="Int64"),
+    ):
+        X = pd.DataFrame({"id": col, "c": list("ab") * 6})
+        for fit in _fits():
+            with pytest.raises(ValueError, match="'id' holds integers beyond 2"):
+                fit(X, y)
+
+
+def test_object_booleans_left_numeric_come_back_as_booleans():
+    X = pd.DataFrame(
+        {
+            "x": np.arange(10.0),
+            "flag": pd.Series([True, False, None, True, False] * 2, dtype=object),
+        }
+    )
+    y = np.array([0] * 5 + [1] * 5)
+    clf = tiny(categorical_features=[]).fit(X, y)
+    got = clf.sample(40, kind="core", random_state=0)[0]["flag"]
+    cells = got.dropna().tolist()
+    assert cells and all(isinstance(v, bool) for v in cells)
