@@ -523,7 +523,9 @@ class ColumnEncoder:
                 out[-1][2][:] = miss if allowed is None else miss & allowed[:, 0]
         if self.container_ == "DataFrame":
             data = {col.name: series(col, v, miss) for col, v, miss in out}
-            return pd.DataFrame(data, columns=[c.name for c in self.columns_])
+            # pd.Index makes tuple names a MultiIndex again, as in the input.
+            names = pd.Index([c.name for c in self.columns_])
+            return pd.DataFrame(data, columns=names)
         X = np.empty((len(Z), len(out)), dtype=np.dtype(self.array_dtype_))
         for j, (col, v, miss) in enumerate(out):
             X[:, j] = objects(col, v, miss)

@@ -502,3 +502,12 @@ def test_object_booleans_left_numeric_come_back_as_booleans():
     got = clf.sample(40, kind="core", random_state=0)[0]["flag"]
     cells = got.dropna().tolist()
     assert cells and all(isinstance(v, bool) for v in cells)
+
+
+def test_multiindex_columns_come_back_as_a_multiindex():
+    X = pd.DataFrame({"num": np.arange(12.0), "cat": list("ab") * 6})
+    X.columns = pd.MultiIndex.from_tuples([("g", "num"), ("g", "cat")])
+    y = (np.arange(12) < 4).astype(int)
+    got = tiny().fit(X, y).sample(3, random_state=0)[0]
+    assert got.columns.equals(X.columns)
+    assert got["g"].shape == (3, 2)
