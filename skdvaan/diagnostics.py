@@ -350,7 +350,16 @@ def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
     return pd.DataFrame.from_dict(rows, orient="index")[columns]
 
 
-_MISSING = "<missing>"
+class _MissingCell:
+    """The category of missing cells: equal to itself only, never to data."""
+
+    def __repr__(self):
+        return "<missing>"
+
+
+# A string such as "<missing>" could be a real category and be counted with
+# the missing cells.
+_MISSING = _MissingCell()
 
 
 def _numbers(s, name, what):

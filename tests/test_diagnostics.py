@@ -272,3 +272,11 @@ def test_report_takes_sparse_input_as_the_classifier_does(fitted):
         rows = getattr(sparse, f"{fmt}_matrix")
         got = _report(clf, rows(X), y, generated={"g": rows(X[:7])})
         pd.testing.assert_frame_equal(got, dense)
+
+
+def test_column_report_missing_cells_never_match_a_real_category():
+    real = pd.DataFrame({"c": ["<missing>", "<missing>", "a", "a"]})
+    gen = pd.DataFrame({"c": [None, None, "a", "a"]})
+    row = column_report(real, gen).loc["c"]
+    assert row["value"] == pytest.approx(0.5)
+    assert row["unseen_generated"] == pytest.approx(0.5)
