@@ -37,6 +37,16 @@ def densify(X):
     return X.toarray()
 
 
+def dense_values(n_rows, n_features):
+    """Values that ``n_rows`` x ``n_features`` hold, if more than one array may.
+
+    Returns the count, or None when it is within :data:`MAX_DENSE_ENTRIES`.
+    Python ints: NumPy's int64 product can wrap round to 0 or less.
+    """
+    n_values = int(n_rows) * int(n_features)
+    return n_values if n_values > MAX_DENSE_ENTRIES else None
+
+
 def flatten_images(X, input_shape):
     """Accept 4-D image arrays (n, C, H, W) by flattening them to 2-D.
 

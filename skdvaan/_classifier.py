@@ -1756,9 +1756,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         """
         k = self._check_sample_request(n_samples, target_class, kind, max_move)
         rng = check_seed(random_state, "DVAANClassifier.sample")
-        # A Python int: NumPy's int64 * n_features can wrap round to 0 or less.
-        n_values = int(n_samples) * int(self.n_features_in_)
-        if n_values > _base.MAX_DENSE_ENTRIES:
+        n_values = _base.dense_values(n_samples, self.n_features_in_)
+        if n_values is not None:
             raise ValueError(
                 f"n_samples={int(n_samples)} would return {n_values:,} values, more "
                 f"than the {_base.MAX_DENSE_ENTRIES:,} one call may; draw them in "

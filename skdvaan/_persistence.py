@@ -328,7 +328,7 @@ def save_estimator(estimator, path):
 
 
 def _check_destination(path):
-    """The directory that will hold ``path``; refuses a path that cannot be a file.
+    """Refuse a ``path`` that cannot be a file, or whose directory is missing.
 
     Checked before the temporary file is written next to ``path``, so that the
     error names the path the user gave rather than that file.
@@ -346,7 +346,6 @@ def _check_destination(path):
         raise FileNotFoundError(
             errno.ENOENT, f"No directory {parent!r} to save into; create it first", path
         )
-    return parent
 
 
 def _write_archive(fh, metadata, weights):

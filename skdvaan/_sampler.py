@@ -274,8 +274,8 @@ class DVAANSampler(BaseOverSampler):
                     f"{label!r}: the count each class should reach must be a "
                     "whole number."
                 )
-            n_values = int(n) * int(n_features)
-            if n_values > _base.MAX_DENSE_ENTRIES:
+            n_values = _base.dense_values(n, n_features)
+            if n_values is not None:
                 raise ValueError(
                     f"sampling_strategy asks for {int(n):,} new samples of class "
                     f"{label!r}, {n_values:,} values, more than the "
