@@ -157,29 +157,63 @@ def to_float32(X):
     return X32
 
 
-# Generated values are computed in float32 and scaled back in float64: one
-# that the network put on a bound of the training range (a zero count, a
-# blank pixel, the smallest value seen) comes back an ulp or a scaling's
-# rounding off it. Values this close to a bound, relative to the feature's
-# magnitude, are taken to be on it.
+# Generated values are computed in float32 in standardised units and scaled
+# back in float64: one that the network put on a bound of the training range
+# (a zero count, a blank pixel, the smallest value seen) comes back an ulp or
+# a scaling's rounding off it. The float32 part of that error scales with the
+# column's width, the float64 part with its magnitude; values this close to a
+# bound are taken to be on it.
 _BOUND_ULPS = 16 * np.finfo(np.float32).eps
+_BOUND_ULPS_64 = 16 * np.finfo(np.float64).eps
 
 
 def clip_to_bounds(X, lo, hi):
     """``X`` clipped to ``[lo, hi]`` per column, float32 rounding put on the bounds.
 
-    A value within ``16 * float32 eps`` of a bound, relative to the larger of
-    the column's width and the bounds' magnitude, becomes the bound itself,
-    so generated rows repeat the training data's exact extreme values (real
-    rows of a class often sit on them: zeros, blank pixels) instead of
+    A value within ``16 * float32 eps`` of the column's width (plus
+    ``16 * float64 eps`` of its magnitude) from a bound becomes the bound
+    itself, so generated rows repeat the training data's exact extreme values
+    (real rows of a class often sit on them: zeros, blank pixels) instead of
     values a rounding away from them, which a test for exact values tells
-    apart from every real row.
+    apart from every real row. The tolerance follows the width, not the
+    magnitude: a column of values between 1e6 and 1e6 + 1 keeps its spread.
     """
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     X = np.clip(X, lo, hi)
-    tol = _BOUND_ULPS * np.maximum(hi - lo, np.maximum(np.abs(lo), np.abs(hi)))
-    X = np.where(X - lo <= tol, lo, X)
-    return np.where(hi - X <= tol, hi, X)
+    tol = _BOUND_ULPS * (hi - lo) + _BOUND_ULPS_64 * np.maximum(np.abs(lo), np.abs(hi))
+    near_lo, near_hi = X - lo <= tol, hi - X <= tol
+    return np.where(near_lo, lo, np.where(near_hi, hi, X))
+
+
+def settle_scaler(scaler, lo, hi, describe=None):
+    """Finish a fitted ``StandardScaler`` whose rows spanned ``[lo, hi]`` per column.
+
+    * A constant column (``lo == hi``) gets its value as its mean, exactly.
+      ``StandardScaler`` computes the mean a few ulps off, and with the scale
+      of 1 that it gives a constant column, a constant of 1e20 reached the
+      networks as 720896 instead of 0.
+    * A column that varies but whose variance underflows float64 (values
+      near 1e-160 or smaller) is refused: ``StandardScaler`` takes it for a
+      constant, and the networks would see only zeros.
+
+    ``lo`` and ``hi`` may hold NaN for columns without a value (mixed
+    tables); those are left alone. ``describe(j)`` names column ``j`` in
+    the error (default: ``"Feature j"``). Returns ``scaler``.
+    """
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    constant = lo == hi
+    if constant.any():
+        scaler.mean_ = np.where(constant, lo, scaler.mean_)
+    lost = (hi > lo) & (scaler.var_ == 0)
+    if lost.any():
+        j = int(np.flatnonzero(lost)[0])
+        name = f"Feature {j}" if describe is None else describe(j)
+        raise ValueError(
+            f"{name} varies (from {lo[j]:.3g} to {hi[j]:.3g}) but its "
+            "variance underflows float64, so it could not be standardised; "
+            "multiply it by a large constant (e.g. 1e150) before fitting."
+        )
+    return scaler
 
 
 def default_threads(conv):

@@ -35,17 +35,21 @@ def class_weights(counts, class_weight):
     return np.asarray(class_weight, dtype=np.float64)
 
 
-def training_prior(counts, weights, aug_counts, augmentation_weight):
+def training_prior(counts, weights, aug_counts, augmentation_weight, aug_weights=None):
     """Class prior ``pi'`` that the weighted training loss implies, shape (K,).
 
     Each batch's real rows carry total weight 1 (a weighted mean) split as
     ``w_k n_k``; ``D+`` rows carry ``augmentation_weight`` split as
-    ``w_k a_k`` over their counts ``a_k``.
+    ``v_k a_k`` over their counts ``a_k``, where ``v`` is ``aug_weights``
+    (default: ``weights``). The two differ for a ``class_weight`` dict: its
+    costs stay in the real part (unit ``weights``, nothing undone), while
+    ``D+``'s share is undone as the loss weighted it.
     """
     counts = np.asarray(counts, dtype=np.float64)
     mass = weights * counts
     mass = mass / mass.sum()
-    aug = weights * np.asarray(aug_counts, dtype=np.float64)
+    v = weights if aug_weights is None else np.asarray(aug_weights, dtype=np.float64)
+    aug = v * np.asarray(aug_counts, dtype=np.float64)
     if aug.sum() > 0:
         mass = mass + augmentation_weight * aug / aug.sum()
     # A class of weight 0 was not learned: there is no prior to correct it

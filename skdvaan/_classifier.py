@@ -166,6 +166,21 @@ def _fewest_training_rows(counts, n_train):
     return floored.astype(np.int64) + sure
 
 
+def _most_training_rows(counts, n_train):
+    """Most rows of each class a stratified split may put in ``n_train`` rows.
+
+    The other side of :func:`_fewest_training_rows`: a class may get one row
+    above its share rounded down unless more classes than there are such
+    rows have a larger remainder. The validation part holds the rest.
+    """
+    continuous = counts / counts.sum() * n_train
+    floored = np.floor(continuous)
+    need = int(n_train - floored.sum())
+    remainder = continuous - floored
+    may = (remainder[None, :] > remainder[:, None]).sum(axis=1) < need
+    return floored.astype(np.int64) + may
+
+
 def _shared_scaler(X, sync):
     """A StandardScaler of the rows of every shard, without gathering them.
 
@@ -183,12 +198,15 @@ def _shared_scaler(X, sync):
         n = total
     scaler = StandardScaler()
     scaler.mean_, scaler.var_ = mean, m2 / n
-    scale = np.sqrt(scaler.var_)
-    # As StandardScaler does: a constant feature keeps its scale of 1.
-    scaler.scale_ = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+    # As StandardScaler does: a feature whose variance is within float64's
+    # rounding of its mean (sklearn's _is_constant_feature) keeps a scale of 1.
+    eps = np.finfo(np.float64).eps
+    constant = scaler.var_ <= n * eps * scaler.var_ + (n * mean * eps) ** 2
+    scaler.scale_ = np.where(constant, 1.0, np.sqrt(scaler.var_))
     scaler.n_samples_seen_ = np.int64(n)
     scaler.n_features_in_ = X.shape[1]
-    return scaler
+    lo, hi = sync.min(X.min(0)), sync.max(X.max(0))
+    return _base.settle_scaler(scaler, lo, hi)
 
 
 @register
@@ -264,9 +282,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Weight ``lambda_2`` of the adversarial class loss ``L_adv`` in the
         decoder's objective; at most 1e6.
     augmentation_ratio : float, default=0.5
-        Each epoch, every class ``k`` smaller than the largest receives up to
+        Every class ``k`` smaller than the largest receives up to
         ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
-        (the set ``D+`` of Alg. 1), replacing the previous epoch's. ``0``
+        (the set ``D+`` of Alg. 1), drawn anew from the current networks in
+        each round of at least 8 training steps (every epoch of 8 batches or
+        more; every few epochs of a small table) and in every epoch of the
+        warm-up's ramp, replacing the previous round's. ``0``
         turns augmentation off (the paper's ablation DVAAN_a); ``1`` tops
         every class up to the largest. At most 10: ``D+`` is held in memory
         every epoch, up to ``augmentation_ratio`` times the rows of the gap.
@@ -352,11 +373,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of epochs.
     early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the data (stratified), stop when
-        its ROC AUC has not improved by ``tol`` for ``n_iter_no_change``
-        epochs and restore the best epoch's weights. ``"auto"`` enables it
-        for 1,000 samples or more, unless a class has too few samples for the
-        split to hold it, or for the training part to keep a row of it (then
-        a warning says so and none is held out).
+        its ROC AUC has not improved by ``tol`` for more than
+        ``n_iter_no_change`` epochs and restore the best epoch's weights.
+        ``"auto"`` enables it for 1,000 samples or more, unless the split may
+        leave the validation part or the training part without a row of some
+        class (then a warning says so and none is held out). In a
+        data-parallel fit, where each process splits its own shard, a
+        validation part without some class is scored by log loss instead.
         Without it, training stops when the classifier's training loss
         stalls.
     validation_fraction : float, default=0.2
@@ -364,10 +387,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         :class:`~sklearn.neural_network.MLPClassifier`'s 0.1 because the
         validation ROC AUC of a rare class is noisy: on our benchmarks 0.2
         stopped at better epochs. With ``early_stopping=True``, a fraction
-        whose split would leave the validation part fewer rows than classes,
-        or the training part no row of some class, is refused before training.
+        whose split may leave the validation part or the training part
+        without a row of some class is refused before training.
     n_iter_no_change : int, default=10
-        Epochs without improvement before stopping.
+        Training stops after more than this many epochs without improvement
+        (``n_iter_no_change + 1``; the patience restarts once ``D+`` has
+        reached its full ratio).
     tol : float, default=1e-4
         Minimum improvement of the monitored quantity.
     n_threads : int or None, default=None
@@ -402,6 +427,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         The column encoding of a mixed-type table (columns, dtypes,
         categories, scales, ranges); ``None`` for numeric, sparse and image
         input.
+    input_shape_ : tuple of int or None
+        The shape of one image, ``(channels, height, width)``, as the
+        networks see it; ``None`` for tables.
+    scaler_ : sklearn.preprocessing.StandardScaler
+        Standardisation of numeric tables (and sparse input), fitted on the
+        training part. Present only for such tables; a mixed-type table's
+        scaling is in ``encoder_``.
+    pixel_scale_ : float
+        The divisor that maps pixels to [0, 1]. Present only for images.
     module_ : torch.nn.Module
         The fitted encoder, decoder and discriminator (with ``mu`` as a buffer).
     device_ : torch.device
@@ -431,7 +465,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Features whose values in fit were all integers; generated samples
         are rounded on them. ``None`` with ``encoder_``.
     history_ : list of dict
-        One record per epoch: losses (``loss_cls``, ``loss_adv``,
+        One record per epoch: ``epoch`` (1-based, counted over
+        ``partial_fit`` calls), losses (``loss_cls``, ``loss_adv``,
         ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``, ``n_boundary`` (size
         of ``D+``), ``time`` and, with early stopping, ``validation_score``.
     loss_curve_ : list of float
@@ -742,9 +777,12 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         for stale in ("scaler_", "pixel_scale_"):
             self.__dict__.pop(stale, None)
         if shape is None and not mixed:
-            self.scaler_ = (
-                StandardScaler().fit(X) if sync is None else _shared_scaler(X, sync)
-            )
+            if sync is None:
+                self.scaler_ = _base.settle_scaler(
+                    StandardScaler().fit(X), X.min(0), X.max(0)
+                )
+            else:
+                self.scaler_ = _shared_scaler(X, sync)
         elif shape is not None:
             pixels = X  # every shard's darkest and brightest pixel decide
             if sync is not None:
@@ -980,10 +1018,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             *pool, X, y_idx, seen, MAX_ANCHORS_PER_CLASS, rng
         )
         self._anchor_pool = pool
-        if self.input_shape_ is None:
-            self.scaler_.partial_fit(X)
         lo = np.minimum(self.feature_range_[0], X.min(0))
         hi = np.maximum(self.feature_range_[1], X.max(0))
+        if self.input_shape_ is None:  # over every block so far, as the range
+            _base.settle_scaler(self.scaler_.partial_fit(X), lo, hi)
         self.feature_range_ = np.stack([lo, hi])
         self.integer_features_ = self.integer_features_ & np.all(
             X == np.round(X), axis=0
@@ -1122,12 +1160,20 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         """
         # "balanced" is a training device: its shift is undone, so that
         # probabilities are the data's. A dict states costs, which decisions
-        # should keep: only D+'s share is undone then.
+        # should keep: only D+'s share is undone then, as the loss weighted
+        # D+'s rows (by the dict: a class of weight 0 had none).
         weights = _calibration.class_weights(
             counts, "balanced" if isinstance(class_weight, str) else None
         )
+        aug_weights = None
+        if class_weight is not None and not isinstance(class_weight, str):
+            aug_weights = np.asarray(class_weight, dtype=np.float64)
         self.training_prior_ = _calibration.training_prior(
-            counts, weights, result.best_aug_counts, self.augmentation_weight
+            counts,
+            weights,
+            result.best_aug_counts,
+            self.augmentation_weight,
+            aug_weights=aug_weights,
         )
         self.temperature_ = 1.0
         self.logit_bias_ = np.zeros(len(counts))
@@ -1372,16 +1418,16 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         rows held out, the rest for training. Every class needs a row on each
         side, and the validation part a row per class.
         """
-        n_val = counts.sum() * self.validation_fraction
+        n = int(counts.sum())
+        n_val = math.ceil(n * self.validation_fraction)  # as train_test_split
         if counts.min() < 2 or n_val < len(counts):
             return (
                 f"the smallest class has {counts.min()} samples and the split "
-                f"would hold {n_val:.1f} samples for {len(counts)} classes."
+                f"would hold {n_val} samples for {len(counts)} classes."
             )
         # The training side: scikit-learn refuses fewer rows than classes, and
         # its allotment by class can leave a small class none.
-        n = int(counts.sum())
-        n_train = n - math.ceil(n_val)
+        n_train = n - n_val
         vf = self.validation_fraction
         if n_train < len(counts):
             return (
@@ -1396,6 +1442,18 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return (
                 f"validation_fraction={vf} would leave {n_train} of {n} samples "
                 f"for training, which may hold none of class {label!r} "
+                f"({counts[k]} samples)."
+            )
+        # The validation side gets what training leaves: a small class whose
+        # share's remainder wins the last training row may have none left.
+        rows = _most_training_rows(counts, n_train)
+        if (rows >= counts).any():
+            k = int(np.argmax(rows >= counts))
+            label = self.classes_[k]
+            label = getattr(label, "item", lambda: label)()
+            return (
+                f"validation_fraction={vf} would hold {n_val} of {n} samples "
+                f"for validation, which may hold none of class {label!r} "
                 f"({counts[k]} samples)."
             )
         return None
@@ -1577,6 +1635,17 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             self._check_class_prior(len(self.classes_))
             prior = np.asarray(prior, dtype=np.float64)
         return _calibration.prior_shift(prior, self.training_prior_)
+
+    def _balanced_proba(self, X):
+        """``predict_proba`` under ``class_prior="balanced"``, whatever it is.
+
+        The discriminator's own view, on which ``sample()`` reads
+        ``boundary_window``; the diagnostics report it.
+        """
+        self._check_after_fit("n_threads")
+        shift = _calibration.balanced_shift(self.training_prior_)
+        logits = self._raw_logits(X)
+        return np.exp(_calibration.calibrated_log_proba(logits, 1.0, shift))
 
     def _log_proba(self, X):
         """Log-probabilities under ``class_prior``, shape (n, K)."""

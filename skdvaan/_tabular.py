@@ -69,6 +69,7 @@ stores ``to_dict()``. The per-column dtype rules live in ``_columns.py``.
 """
 
 import numbers
+import warnings
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -227,11 +228,17 @@ class ColumnEncoder:
         # Overflow warnings are noise: a column whose statistics overflow is
         # refused just below.
         with np.errstate(over="ignore", invalid="ignore"):
-            if self.is_plain_numeric:
-                self.scaler_.fit(_plain(X))
-            elif numeric:
-                self.scaler_.fit(np.column_stack(numeric))
+            values = _plain(X) if self.is_plain_numeric else None
+            if values is None and numeric:
+                values = np.column_stack(numeric)
+            if values is not None:
+                self.scaler_.fit(values)
         self._check_scale()
+        if values is not None:
+            with warnings.catch_warnings():  # an all-missing column: NaN bounds
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo, hi = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+            _base.settle_scaler(self.scaler_, lo, hi, self._numeric_label)
         return self
 
     def _check_scale(self):
@@ -246,13 +253,17 @@ class ColumnEncoder:
         stats = (self.scaler_.mean_, self.scaler_.var_, self.scaler_.scale_)
         bad = ~np.logical_and.reduce([np.isfinite(a) for a in stats])
         if bad.any():
-            num = [b.column for b in self.blocks_ if b.kind == "numeric"]
-            name = self.columns_[num[np.flatnonzero(bad)[0]]].name
+            name = self._numeric_label(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"Column {label(name)} holds values too large to represent in "
+                f"{name} holds values too large to represent in "
                 "float32 after scaling (its mean or variance overflows float64); "
                 "rescale the column (the network computes in float32)."
             )
+
+    def _numeric_label(self, j):
+        """``"Column <name>"`` of the ``j``-th numeric column."""
+        num = [b.column for b in self.blocks_ if b.kind == "numeric"]
+        return f"Column {label(self.columns_[num[j]].name)}"
 
     def _build(self):
         """Derive the layout and the index tensors from ``columns_``."""

@@ -1,11 +1,13 @@
 """Sample-quality checks for DVAAN's generated samples.
 
-Two questions about the samples of :meth:`DVAANClassifier.sample
+Three questions about the samples of :meth:`DVAANClassifier.sample
 <skdvaan.DVAANClassifier.sample>`:
 
 * Do boundary samples sit at the boundary? The discriminator's probability
-  of the target class should be nearer 0.5 for ``kind="boundary"`` than for
-  ``kind="core"`` or for the real samples of that class.
+  of the target class (its own view, ``class_prior="balanced"``, the one
+  ``sample()``'s ``boundary_window`` reads) should be nearer 0.5 for
+  ``kind="boundary"`` than for ``kind="core"`` or for the real samples of
+  that class.
 * Are they new, or copies of training rows? The distance from each generated
   sample to its nearest real training sample of the class, compared with the
   distances between real samples, and the number of exact copies.
@@ -94,9 +96,14 @@ def boundary_report(
     samples of it (by default ``n_samples`` of ``kind="boundary"`` and as
     many of ``kind="core"``), the report gives the discriminator's
     probability of ``target_class`` and the distance to the nearest real
-    sample of that class. Distances are Euclidean in the model's scaled
-    space: standardised features (``clf.scaler_``), pixels in [0, 1], or
-    the encoded columns of a mixed-type table (``clf.encoder_``).
+    sample of that class. The probability is the discriminator's own view,
+    as ``predict_proba`` gives it with ``class_prior="balanced"``: the scale
+    on which ``sample()`` reads ``boundary_window``, whatever the model's
+    ``class_prior`` (under the default ``"fit"``, a minority's boundary
+    samples have probabilities near its base rate). Distances are Euclidean
+    in the model's scaled space: standardised features (``clf.scaler_``),
+    pixels in [0, 1], or the encoded columns of a mixed-type table
+    (``clf.encoder_``).
 
     Parameters
     ----------
@@ -126,7 +133,8 @@ def boundary_report(
 
         - ``n_samples``;
         - ``proba_mean``, ``proba_q10``, ``proba_median``, ``proba_q90``:
-          the discriminator's probability of ``target_class``;
+          the discriminator's probability of ``target_class``, under
+          ``class_prior="balanced"``;
         - ``mean_abs_proba_minus_half``: mean of ``|p - 0.5|``, smaller is
           nearer the decision boundary;
         - ``nn_dist_min``, ``nn_dist_median``: distance to the nearest real
@@ -218,13 +226,13 @@ def boundary_report(
     Z_real = clf._transform(X_real)
     real_dist, _ = _nearest_distances(Z_real, Z_real, exclude_self=True)
     threshold = float(np.median(real_dist))
-    rows = {"real": _summary(clf.predict_proba(X_real)[:, k], real_dist, threshold)}
+    rows = {"real": _summary(clf._balanced_proba(X_real)[:, k], real_dist, threshold)}
     for name, X_gen in generated.items():
         X_gen = _rows(X_gen)
         if X_gen.shape[0] == 0:
             raise ValueError(f"generated[{name!r}] holds no samples.")
         dist, _ = _nearest_distances(clf._transform(X_gen), Z_real)
-        rows[name] = _summary(clf.predict_proba(X_gen)[:, k], dist, threshold)
+        rows[name] = _summary(clf._balanced_proba(X_gen)[:, k], dist, threshold)
     report = pd.DataFrame.from_dict(rows, orient="index")
     # A plain Python scalar: attrs are shown to people and written to JSON.
     report.attrs["target_class"] = getattr(target_class, "item", lambda: target_class)()

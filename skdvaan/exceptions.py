@@ -7,7 +7,10 @@ class BoundarySamplingWarning(UserWarning):
     """Too few generated samples passed the boundary test.
 
     Raised when :meth:`~skdvaan.DVAANClassifier.sample` or
-    :class:`~skdvaan.DVAANSampler` had to draw part of the requested samples
-    closer to the class mean than the paper's boundary rule allows, so the
-    request could still be met.
+    :class:`~skdvaan.DVAANSampler` could not meet the request with samples
+    that pass the boundary test, and made up the rest so that it is still
+    met. With the default ``boundary_sampling="anchored"``, the rest are the
+    rejected candidates nearest to the window (those among other classes'
+    rows last); with the paper's rule, draws closer to the class mean than
+    the rule allows. The message says how many.
     """

@@ -71,6 +71,53 @@ def test_boundary_samples_start_after_warmup(fitted):
     assert n_boundary[2] < n_boundary[4]
 
 
+@pytest.mark.parametrize(
+    ("batch_size", "expected"),
+    [
+        # 400 rows in 2 batches: a round of REFRESH_STEPS = 8 steps is 4
+        # epochs. Draws in the ramp's epochs 2 and 3 (0-based), then every 4.
+        (200, [2, 3, 7, 11]),
+        # 8 batches or more per epoch: a new D+ in every epoch.
+        (50, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+    ],
+)
+def test_boundary_redrawn_on_ramp_and_every_round(
+    data, monkeypatch, batch_size, expected
+):
+    from skdvaan import _engine
+
+    steps, drawn_at = [0], []
+    real_draw, real_step = _engine.refresh_boundary, _engine.train_step
+
+    def counting_draw(*args, **kwargs):
+        drawn_at.append(steps[0])
+        return real_draw(*args, **kwargs)
+
+    def counting_step(*args, **kwargs):
+        steps[0] += 1
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_engine, "refresh_boundary", counting_draw)
+    monkeypatch.setattr(_engine, "train_step", counting_step)
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(
+            augmentation_warmup=2,
+            batch_size=batch_size,
+            early_stopping=False,
+            n_iter_no_change=50,
+        ).fit(X, y)
+    assert _engine.REFRESH_STEPS == 8 and clf.n_iter_ == 12
+    per_epoch = steps[0] // clf.n_iter_
+    assert per_epoch == 400 // batch_size
+    # Draws happen at the start of an epoch: the epoch is the steps before it.
+    assert [s // per_epoch for s in drawn_at] == expected
+    assert all(s % per_epoch == 0 for s in drawn_at)
+    # Between draws D+ is reused, at its full size.
+    assert all(h["n_boundary"] > 0 for h in clf.history_[2:])
+
+
 def test_no_boundary_samples_without_augmentation(data):
     X, y = data
     with warnings.catch_warnings():
@@ -78,6 +125,24 @@ def test_no_boundary_samples_without_augmentation(data):
         clf = tiny(augmentation_ratio=0.0, max_iter=4).fit(X, y)
     assert all(h["n_boundary"] == 0 for h in clf.history_)
     np.testing.assert_allclose(clf.training_prior_, [0.5, 0.5])
+
+
+def test_a_split_that_may_leave_validation_without_a_class_is_refused():
+    # 2 rows of class 1 in 1,200: training's allotment (1.6, rounded up by
+    # the larger remainder) took both, the validation part had none, and
+    # Platt's temperature was fitted on one class (pinned at 20).
+    X = np.random.RandomState(0).randn(1200, 4)
+    y = np.r_[np.zeros(1198, int), [1, 1]]
+    with pytest.warns(UserWarning, match="for validation, which may hold none of"):
+        clf = tiny(max_iter=2, early_stopping="auto").fit(X, y)
+    assert "validation_score" not in clf.history_[0]
+    with pytest.raises(ValueError, match="would hold 240 of 1200 samples for valid"):
+        tiny(early_stopping=True).fit(X, y)
+    # The message counts the rows the split holds (ceil), not a fraction.
+    with pytest.raises(ValueError, match="would hold 2 samples for 3 classes"):
+        tiny(early_stopping=True, validation_fraction=0.05).fit(
+            X[:30], np.r_[np.zeros(10, int), np.ones(10, int), np.full(10, 2)]
+        )
 
 
 def test_validation_split_fits_platts_bias(data):
@@ -204,6 +269,21 @@ def test_training_prior_counts_weights_and_boundary_share():
     np.testing.assert_allclose(training_prior(counts, w, [0, 0], 0.5), [0.5, 0.5])
     # D+ of the minority at weight 0.5: minority mass 0.5 + 0.5 of 1.5.
     np.testing.assert_allclose(training_prior(counts, w, [0, 30], 0.5), [1 / 3, 2 / 3])
+
+
+def test_training_prior_of_a_dict_undoes_dplus_as_the_loss_weighted_it():
+    # A class_weight dict keeps its costs (unit weights on the real part),
+    # but D+'s rows were weighted by the dict in the loss: a class of weight
+    # 0 had D+ that carried nothing, and its share must not be undone.
+    counts, aug = np.array([60, 30, 10]), np.array([0, 15, 25])
+    ones, costs = np.ones(3), np.array([1.0, 1.0, 0.0])
+    got = training_prior(counts, ones, aug, 0.5, aug_weights=costs)
+    np.testing.assert_allclose(got, (counts / 100 + 0.5 * np.r_[0, 1, 0]) / 1.5)
+    # Without aug_weights, both parts take ``weights``, as before.
+    np.testing.assert_allclose(
+        training_prior(counts, ones, aug, 0.5),
+        training_prior(counts, ones, aug, 0.5, aug_weights=ones),
+    )
 
 
 def test_a_class_without_rows_is_never_shifted_up():
@@ -795,6 +875,24 @@ def test_clip_to_bounds_snaps_only_float32_rounding():
     np.testing.assert_array_equal(got[0], [-0.5, 1e6])
     np.testing.assert_array_equal(got[1], X[1])
     np.testing.assert_array_equal(got[2], [-0.5, 1e6])
+
+
+def test_clip_to_bounds_tolerance_follows_the_width_not_the_magnitude():
+    # A column between 1e6 and 1e6 + 1: a tolerance of 16 float32 eps of
+    # 1e6 (1.9) was wider than the column, and every value went on a bound.
+    from skdvaan._base import clip_to_bounds
+
+    lo, hi = np.array([1e6]), np.array([1e6 + 1.0])
+    X = 1e6 + np.linspace(0.01, 0.99, 50)[:, None]
+    np.testing.assert_array_equal(clip_to_bounds(X, lo, hi), X)
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    X[:, 5] = 1e6 + np.random.RandomState(0).rand(300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(max_iter=3).fit(X, y)
+    Xs, _ = clf.sample(200, random_state=0)
+    assert len(np.unique(Xs[:, 5])) > 100
+    assert ((Xs[:, 5] >= X[:, 5].min()) & (Xs[:, 5] <= X[:, 5].max())).all()
 
 
 def test_paper_rule_is_still_reachable(data):

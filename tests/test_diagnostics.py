@@ -1,5 +1,6 @@
 """Tests for skdvaan.diagnostics: the boundary report, its plot, the column report."""
 
+import copy
 import warnings
 
 import matplotlib
@@ -50,6 +51,21 @@ def _report(clf, X, y, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BoundarySamplingWarning)  # tiny model
         return boundary_report(clf, X, y, **kwargs)
+
+
+def test_report_reads_the_balanced_view_whatever_class_prior_is(fitted):
+    # The report read predict_proba under the model's class_prior: under
+    # the default "fit", boundary samples (selected on the balanced view)
+    # looked deep in the majority.
+    clf, X, y = fitted
+    balanced = copy.deepcopy(clf).set_params(class_prior="balanced")
+    k = int(np.flatnonzero(clf.classes_ == 1)[0])
+    gen = {"g": X[y == 1][:10]}
+    for model in (clf, balanced):
+        report = _report(model, X, y, generated=gen)
+        want = np.median(balanced.predict_proba(gen["g"])[:, k])
+        assert report.loc["g", "proba_median"] == pytest.approx(want, abs=1e-12)
+    assert clf.class_prior == "fit"
 
 
 def test_report_rows_columns_and_values(fitted):

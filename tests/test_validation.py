@@ -663,6 +663,84 @@ def test_float32_features_near_float32_max_are_standardised(data):
     np.testing.assert_array_equal(with_wild[:10], alone)
 
 
+@pytest.mark.parametrize("value", [1e20, 1.6e18 + 12345, -1e30])
+def test_a_large_constant_column_reaches_the_networks_as_zero(data, value):
+    # StandardScaler's mean of a constant column is a few ulps off, and its
+    # scale is 1: a constant 1e20 reached the networks as 720896.
+    X, y = data
+    Xc = np.c_[X, np.full(len(X), value)]
+    clf = tiny().fit(Xc, y)
+    assert (clf._scale(Xc)[:, -1] == 0).all()
+    np.testing.assert_array_equal(
+        clf.predict_proba(Xc),
+        tiny()
+        .fit(np.c_[X, np.zeros(len(X))], y)
+        .predict_proba(np.c_[X, np.zeros(len(X))]),
+    )
+    stream = tiny()
+    for block in (slice(0, 20), slice(20, 40)):
+        stream.partial_fit(Xc[block], y[block], classes=[0, 1])
+    assert (stream._scale(Xc)[:, -1] == 0).all()
+    frame = pd.DataFrame(Xc, columns=list("abcde")).assign(g=np.where(y, "u", "v"))
+    mixed = tiny().fit(frame, y)
+    assert mixed.encoder_.scaler_.mean_[-1] == value
+
+
+def test_a_feature_whose_variance_underflows_is_refused(data, no_training):
+    # Its variance underflowed to 0, StandardScaler took it for a constant,
+    # and the networks saw only zeros (a constant predict_proba, no error).
+    X, y = data
+    with pytest.raises(ValueError, match="Feature 0 varies .* variance underflows"):
+        tiny().fit(X * 1e-200, y)
+    frame = pd.DataFrame(X * [1e-200, 1, 1, 1], columns=list("abcd"))
+    with pytest.raises(ValueError, match="Column 'a' varies"):
+        tiny().fit(frame.assign(g=np.where(y, "u", "v")), y)
+
+
+def test_shared_scaler_treats_low_variance_features_as_standardscaler_does():
+    # The data-parallel scaler took a feature of std 1e-20 for a constant
+    # (an absolute threshold): the network then saw zeros only.
+    from sklearn.preprocessing import StandardScaler
+
+    from skdvaan._classifier import _shared_scaler
+
+    X = np.random.RandomState(0).randn(100, 3) * [1, 1e-20, 0] + [0, 0, 1e20]
+
+    class TwoShards:
+        def gather(self, _):
+            return [
+                (p.shape[0], p.mean(0), ((p - p.mean(0)) ** 2).sum(0))
+                for p in (X[:50], X[50:])
+            ]
+
+        def min(self, v):
+            return np.minimum(X[:50].min(0), X[50:].min(0))
+
+        def max(self, v):
+            return np.maximum(X[:50].max(0), X[50:].max(0))
+
+    shared = _shared_scaler(X, TwoShards())
+    plain = StandardScaler().fit(X)
+    np.testing.assert_allclose(shared.scale_, plain.scale_, rtol=1e-12)
+    assert shared.mean_[2] == 1e20
+
+
+def test_one_row_predicts_as_in_a_batch_to_the_last_bit():
+    # float64 products of fewer than 4 rows (and of any size with wide
+    # layers) rounded differently from the same rows in a larger batch.
+    rng = np.random.RandomState(0)
+    for n_features in (6, 800):
+        X = rng.randn(300, n_features)
+        y = (X[:, 0] + 0.5 * rng.randn(300) > 1).astype(int)
+        clf = tiny(hidden_layer_sizes=(32,)).fit(X, y)
+        batch = clf.predict_proba(X)
+        alone = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(0, 300, 7)])
+        np.testing.assert_array_equal(alone, batch[::7])
+        np.testing.assert_array_equal(
+            clf.decision_function(X[5:8]), clf.decision_function(X)[5:8]
+        )
+
+
 @pytest.mark.parametrize("shape", [(40, 1, 4), (40, 1, 1, 4), (40, 2, 2)])
 def test_table_model_refuses_image_shaped_X(shape, fitted, data):
     # A table model flattened 3-D and 4-D X of the right size and predicted
