@@ -117,7 +117,8 @@ def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
     1 and the bias alone is fitted: the (weighted) mean probability of each
     class then matches its (smoothed) share of the rows, what the training
     rows can tell without overstating the model's confidence. Returns
-    ``(T, b)`` with ``b[0] = 0``.
+    ``(T, b)`` with ``b[0] = 0`` or, where some class has no weight, ``b = 0``
+    for those classes and ``b`` summing to 0 over the others.
     """
     logits = np.asarray(logits, dtype=np.float64)
     n, k = logits.shape
@@ -128,21 +129,31 @@ def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
     target = np.repeat((eps[y] / max(k - 1, 1))[:, None], k, axis=1)
     target[np.arange(n), y] = 1.0 - eps[y]
 
-    def nll(theta):
-        b = np.r_[0.0, theta[1:]]
-        logp = calibrated_log_proba(logits, np.exp(theta[0]), shift + b)
-        return -(w * (target * logp).sum(1)).sum()
-
-    lo, hi = np.log(TEMPERATURE_BOUNDS) if fit_temperature else (0.0, 0.0)
     # A class whose rows all weigh 0 (a class_weight of 0) says nothing of
     # its bias: it stays 0, as training_prior leaves such a class unshifted
     # (fitted, its smoothed target mass alone would drive it towards 0).
+    # "0" is then relative to the classes with weight, whose biases sum to
+    # 0, so that the result does not depend on which class sorts first.
     weighed = np.bincount(y, weights=w, minlength=k) > 0
-    free = [(None, None) if weighed[j] else (0.0, 0.0) for j in range(1, k)]
-    res = minimize(
-        nll,
-        np.zeros(k),
-        method="L-BFGS-B",
-        bounds=[(lo, hi)] + free,
-    )
-    return float(np.exp(res.x[0])), np.r_[0.0, res.x[1:]]
+    centred = not weighed.all()
+
+    def biases(theta):
+        if not centred:
+            return np.r_[0.0, theta[1:]]
+        b = np.zeros(k)
+        b[weighed] = theta[1:][weighed] - theta[1:][weighed].mean()
+        return b
+
+    def nll(theta):
+        logp = calibrated_log_proba(logits, np.exp(theta[0]), shift + biases(theta))
+        return -(w * (target * logp).sum(1)).sum()
+
+    lo, hi = np.log(TEMPERATURE_BOUNDS) if fit_temperature else (0.0, 0.0)
+    if centred:
+        free = [(None, None) if weighed[j] else (0.0, 0.0) for j in range(k)]
+        start = np.zeros(k + 1)
+    else:
+        free = [(None, None)] * (k - 1)
+        start = np.zeros(k)
+    res = minimize(nll, start, method="L-BFGS-B", bounds=[(lo, hi)] + free)
+    return float(np.exp(res.x[0])), biases(res.x)

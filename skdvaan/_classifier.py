@@ -451,13 +451,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Temperature of the logits, fitted on the validation split together
         with ``logit_bias_`` by Platt's method (1.0 without early stopping).
     logit_bias_ : ndarray of shape (n_classes,)
-        Per-class bias of the logits (the first class's is 0): it corrects
+        Per-class bias of the logits (the first class's is 0; with a
+        ``class_weight`` of 0 for some class, that class's is 0 and the
+        others' sum to 0, whatever the order of the labels): it corrects
         the mean probability of each class where ``training_prior_`` is not
         the prior the network learned. Fitted with the temperature on the
         validation split (Platt's method); without early stopping, alone on
         the training rows, so that their mean probability of each class is
         that class's share of them (smoothed as Platt's targets are). 0 for
-        a class of weight 0, and for every class after :meth:`partial_fit`.
+        every class after :meth:`partial_fit`.
     feature_range_ : ndarray of shape (2, `n_features_in_`) or None
         Minimum and maximum of each feature seen in fit; generated samples
         stay inside. ``None`` with ``encoder_``, which keeps the ranges.

@@ -286,6 +286,26 @@ def test_training_prior_of_a_dict_undoes_dplus_as_the_loss_weighted_it():
     )
 
 
+def test_platt_with_a_class_of_weight_0_does_not_depend_on_label_order():
+    # The first class was always the fixed reference: a class of weight 0
+    # sorted first had every other bias fitted against it (pushed to ~0).
+    rng = np.random.RandomState(0)
+    logits = rng.randn(200, 3)
+    y = rng.randint(0, 3, 200)
+    costs = np.array([0.0, 1.0, 2.0])
+    shift = np.array([0.1, -0.2, 0.3])
+    T, b = fit_platt(logits, y, shift, costs[y])
+    order = np.array([2, 0, 1])  # new class j is old class order[j]
+    inv = np.argsort(order)
+    T2, b2 = fit_platt(logits[:, order], inv[y], shift[order], costs[y])
+    p = calibrated_log_proba(logits, T, shift + b)
+    p2 = calibrated_log_proba(logits[:, order], T2, shift[order] + b2)
+    assert T2 == pytest.approx(T, rel=1e-4)
+    np.testing.assert_allclose(p2, p[:, order], atol=1e-4)
+    # Relative to the classes with weight (biases summing to 0), it stays 0.
+    assert b[0] == 0.0 and b[1] + b[2] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_a_class_without_rows_is_never_shifted_up():
     # Declared to partial_fit, no rows yet: training prior 0, not 1e-12.
     counts = np.array([60, 20, 0])
@@ -409,6 +429,7 @@ def test_a_class_of_weight_zero_keeps_a_bias_of_zero(early_stopping):
             class_weight={0: 1.0, 1: 0.0, 2: 1.0},
         ).fit(X, y)
     assert clf.logit_bias_[1] == 0.0 and clf.logit_bias_[2] != 0.0
+    assert clf.logit_bias_[0] + clf.logit_bias_[2] == pytest.approx(0.0, abs=1e-9)
     assert clf.predict_proba(X)[:, 1].mean() > 0.05
 
 
