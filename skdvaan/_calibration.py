@@ -145,8 +145,22 @@ def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
         return b
 
     def nll(theta):
-        logp = calibrated_log_proba(logits, np.exp(theta[0]), shift + biases(theta))
-        return -(w * (target * logp).sum(1)).sum()
+        """The loss and its gradient (a numerical one cost K + 1 evaluations
+        per step: 18 s for 2,000 rows of 100 classes)."""
+        t = np.exp(theta[0])
+        logp = calibrated_log_proba(logits, t, shift + biases(theta))
+        # d loss / d logit of the softmax: w (p - target), target rows sum to 1.
+        g_z = w[:, None] * (np.exp(logp) - target)  # (n, K)
+        g_b = g_z.sum(0)
+        grad = np.empty_like(theta)
+        grad[0] = -(g_z * logits).sum() / t  # d z / d log T = -logits / T
+        if centred:
+            g = np.zeros(k)
+            g[weighed] = g_b[weighed] - g_b[weighed].mean()
+            grad[1:] = g
+        else:
+            grad[1:] = g_b[1:]
+        return -(w * (target * logp).sum(1)).sum(), grad
 
     lo, hi = np.log(TEMPERATURE_BOUNDS) if fit_temperature else (0.0, 0.0)
     if centred:
@@ -155,5 +169,5 @@ def fit_platt(logits, y, shift, sample_weight=None, fit_temperature=True):
     else:
         free = [(None, None)] * (k - 1)
         start = np.zeros(k)
-    res = minimize(nll, start, method="L-BFGS-B", bounds=[(lo, hi)] + free)
+    res = minimize(nll, start, jac=True, method="L-BFGS-B", bounds=[(lo, hi)] + free)
     return float(np.exp(res.x[0])), biases(res.x)
