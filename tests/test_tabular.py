@@ -459,6 +459,35 @@ def test_recon_loss_and_activate(frame, y):
     act.sum().backward()
 
 
+def test_categorical_blocks_of_different_widths_each_get_their_own_softmax():
+    # Blocks are grouped by width (one padded tensor of the widest block made
+    # 200 three-category columns beside one of 256 cost 13 times as much);
+    # the result must be one softmax per block, as a loop over them gives.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": pd.Categorical(rng.choice(list("xy"), N)),
+            "b": pd.Categorical(rng.choice(list("pqrst"), N)),
+            "c": pd.Categorical(rng.choice(list("uv"), N)),
+            "d": pd.Categorical(rng.choice(list("efg"), N)),
+        }
+    )
+    enc = ColumnEncoder().fit(frame, np.zeros(N, dtype=int))
+    target = torch.as_tensor(enc.transform(frame))
+    x_raw = torch.randn(N, enc.n_encoded, dtype=target.dtype)
+    act = enc.activate(x_raw)
+    per_col = []
+    for b in enc.blocks:
+        block = x_raw[:, b.start : b.stop]
+        torch.testing.assert_close(act[:, b.start : b.stop], block.softmax(1))
+        nll = -(target[:, b.start : b.stop] * block.log_softmax(1)).sum(1)
+        per_col.append(nll)
+    assert len({b.stop - b.start for b in enc.blocks}) >= 3
+    torch.testing.assert_close(
+        enc.recon_loss(x_raw, target), torch.stack(per_col, 1).mean(1)
+    )
+
+
 def test_block_is_a_plain_record():
     b = Block("numeric", 0, 1, 0)
     assert (b.kind, b.start, b.stop, b.column) == ("numeric", 0, 1, 0)
