@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
+from scipy import sparse
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -1549,7 +1550,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
-    def _validate_X(self, X):
+    def _validate_X(self, X, keep_sparse=False):
+        """Validated input; sparse densified unless ``keep_sparse`` (tables:
+        then as CSR, for the caller to densify batch by batch)."""
         check_is_fitted(self)
         encoder = getattr(self, "encoder_", None)
         if encoder is not None:
@@ -1579,6 +1582,8 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32],
         )
+        if keep_sparse and sparse.issparse(X) and self.input_shape_ is None:
+            return X.tocsr()
         X = _base.densify(X)
         if self.input_shape_ is not None:
             self._check_pixels(X)
@@ -1636,12 +1641,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         return self._scale(self._validate_X(X))
 
     def _raw_logits(self, X):
-        X = self._validate_X(X)
-        # Scaling runs per batch, so a million rows need no scaled copy.
+        X = self._validate_X(X, keep_sparse=True)
+        # Scaling (and a sparse table's densifying) runs per batch, so a
+        # million rows need no scaled or dense copy.
+        prepare = self._scale
+        if sparse.issparse(X):
+            prepare = lambda xb: self._scale(xb.toarray())  # noqa: E731
         with _base.torch_threads(self._threads()):
-            return predict_logits(
-                self.module_, X, device=self.device_, prepare=self._scale
-            )
+            return predict_logits(self.module_, X, device=self.device_, prepare=prepare)
 
     def _prior_shift(self):
         prior = self.class_prior

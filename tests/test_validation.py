@@ -398,7 +398,20 @@ def test_too_large_sparse_refused(data, monkeypatch):
     with pytest.raises(ValueError, match="Sparse input of shape .* TruncatedSVD"):
         tiny().fit(sparse.csr_matrix(X), y)
     with pytest.raises(ValueError, match="Sparse input of shape"):
-        clf.predict_proba(sparse.csr_matrix(X))
+        clf.encode(sparse.csr_matrix(X))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_prediction_is_densified_batch_by_batch(data, monkeypatch, fmt):
+    # predict_proba densified all of X first: sparse input beyond the dense
+    # limit was refused, although the networks see one batch at a time.
+    X, y = data
+    clf = tiny().fit(X, y)
+    expected = clf.predict_proba(X)
+    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 100)
+    Xs = sparse.csr_matrix(X).asformat(fmt)
+    np.testing.assert_array_equal(clf.predict_proba(Xs), expected)
+    np.testing.assert_array_equal(clf.predict(Xs), clf.predict(X))
 
 
 def test_too_large_sparse_refused_by_sampler(data, monkeypatch):
