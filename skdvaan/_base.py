@@ -167,7 +167,7 @@ _BOUND_ULPS = 16 * np.finfo(np.float32).eps
 _BOUND_ULPS_64 = 16 * np.finfo(np.float64).eps
 
 
-def clip_to_bounds(X, lo, hi):
+def clip_to_bounds(X, lo, hi, inplace=False):
     """``X`` clipped to ``[lo, hi]`` per column, float32 rounding put on the bounds.
 
     A value within ``16 * float32 eps`` of the column's width (plus
@@ -177,12 +177,19 @@ def clip_to_bounds(X, lo, hi):
     values a rounding away from them, which a test for exact values tells
     apart from every real row. The tolerance follows the width, not the
     magnitude: a column of values between 1e6 and 1e6 + 1 keeps its spread.
+    With ``inplace`` (a float64 array of the caller's own), ``X`` itself is
+    clipped and returned: a million generated rows need no extra copies.
     """
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    X = np.clip(X, lo, hi)
+    if not inplace:
+        X = np.asarray(X, dtype=np.float64)
+    X = np.clip(X, lo, hi, out=X if inplace else None)
     tol = _BOUND_ULPS * (hi - lo) + _BOUND_ULPS_64 * np.maximum(np.abs(lo), np.abs(hi))
     near_lo, near_hi = X - lo <= tol, hi - X <= tol
-    return np.where(near_lo, lo, np.where(near_hi, hi, X))
+    near_hi &= ~near_lo  # a constant column: its one value either way
+    np.copyto(X, np.broadcast_to(lo, X.shape), where=near_lo)
+    np.copyto(X, np.broadcast_to(hi, X.shape), where=near_hi)
+    return X
 
 
 def settle_scaler(scaler, lo, hi, describe=None):

@@ -1918,11 +1918,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     label=label,
                 )
                 x = clip_to_range(module, x)
-        X = x.float().cpu().numpy().astype(np.float64)
+        X = x.float().cpu().numpy()
         if kind == "boundary":
             # Boundary rules return rows ranked (the least sure first, the
             # fill last); in random order any slice of them is a fair sample.
+            # (Permuted in float32, then cast: one float64 copy, not two.)
             X = X[np.random.default_rng(seed).permutation(X.shape[0])]
+        X = X.astype(np.float64)
         y_new = np.repeat(self.classes_[k : k + 1], X.shape[0])
         if encoder is not None:
             # Anchored rows are real rows moved: the most likely category (and
@@ -1937,11 +1939,13 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
             return X, y_new
         if self.input_shape_ is None:
-            X = self.scaler_.inverse_transform(X)
+            X = self.scaler_.inverse_transform(X, copy=False)  # X is ours
         else:
-            X = X * self.pixel_scale_
+            X *= self.pixel_scale_
         # float32 rounding may put a value an ulp beyond or off a bound.
-        X = _base.clip_to_bounds(X, self.feature_range_[0], self.feature_range_[1])
+        X = _base.clip_to_bounds(
+            X, self.feature_range_[0], self.feature_range_[1], inplace=True
+        )
         # Features that held only integers (counts, levels, pixels) stay so.
         ints = self.integer_features_
         X[:, ints] = np.round(X[:, ints])

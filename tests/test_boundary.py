@@ -964,6 +964,21 @@ def test_clip_to_bounds_snaps_only_float32_rounding():
     np.testing.assert_array_equal(got[2], [-0.5, 1e6])
 
 
+def test_clip_to_bounds_in_place_gives_the_same_values():
+    from skdvaan._base import clip_to_bounds
+
+    rng = np.random.RandomState(0)
+    lo, hi = np.array([0.0, -1.0, 5.0]), np.array([1.0, 1.0, 5.0])
+    X = rng.randn(50, 3) * 2
+    X[0] = lo + 1e-12  # rounding onto the bounds
+    expected = clip_to_bounds(X, lo, hi)
+    assert not np.shares_memory(expected, X)
+    got = clip_to_bounds(X, lo, hi, inplace=True)
+    assert got is X
+    np.testing.assert_array_equal(got, expected)
+    assert (got[:, 2] == 5.0).all() and (got[0, :2] == lo[:2]).all()
+
+
 def test_clip_to_bounds_tolerance_follows_the_width_not_the_magnitude():
     # A column between 1e6 and 1e6 + 1: a tolerance of 16 float32 eps of
     # 1e6 (1.9) was wider than the column, and every value went on a bound.
