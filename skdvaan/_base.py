@@ -211,7 +211,8 @@ def settle_scaler(scaler, lo, hi, describe=None):
     constant = lo == hi
     if constant.any():
         scaler.mean_ = np.where(constant, lo, scaler.mean_)
-    lost = (hi > lo) & (scaler.var_ == 0)
+    varies = hi > lo
+    lost = varies & (scaler.var_ == 0)
     if lost.any():
         j = int(np.flatnonzero(lost)[0])
         name = f"Feature {j}" if describe is None else describe(j)
@@ -219,6 +220,18 @@ def settle_scaler(scaler, lo, hi, describe=None):
             f"{name} varies (from {lo[j]:.3g} to {hi[j]:.3g}) but its "
             "variance underflows float64, so it could not be standardised; "
             "multiply it by a large constant (e.g. 1e150) before fitting."
+        )
+    # StandardScaler gives a scale of 1 to a column whose spread is within
+    # float64's rounding of its mean: 1e20 + k * 16384 would reach the
+    # networks as values up to 7e5.
+    offset = varies & (scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0)
+    if offset.any():
+        j = int(np.flatnonzero(offset)[0])
+        name = f"Feature {j}" if describe is None else describe(j)
+        raise ValueError(
+            f"{name} varies (from {lo[j]:.17g} to {hi[j]:.17g}) by less than "
+            "float64 can resolve at its magnitude, so it could not be "
+            "standardised; subtract an offset (e.g. its minimum) before fitting."
         )
     return scaler
 

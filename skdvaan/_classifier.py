@@ -300,9 +300,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Every class ``k`` smaller than the largest receives up to
         ``augmentation_ratio * (n_max - n_k)`` generated boundary samples
         (the set ``D+`` of Alg. 1), drawn anew from the current networks in
-        each round of at least 8 training steps (every epoch of 8 batches or
-        more; every few epochs of a small table) and in every epoch of the
-        warm-up's ramp, replacing the previous round's. ``0``
+        each round of at least 8 training steps (every epoch of 8 steps or
+        more; every few epochs of a small table), in every epoch of the
+        warm-up's ramp and in every :meth:`partial_fit` call, replacing the
+        previous round's. ``0``
         turns augmentation off (the paper's ablation DVAAN_a); ``1`` tops
         every class up to the largest. At most 10: ``D+`` is held in memory
         every epoch, up to ``augmentation_ratio`` times the rows of the gap.
@@ -891,7 +892,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         class weights and the class prior come from the counts of all blocks
         so far; the real rows that boundary samples are anchored on are a
         uniform reservoir sample of every block seen, up to 2,000 per class
-        (20,000 / K with more than 10 classes).
+        (20,000 / K, at least 100, with more than 10 classes).
         ``D+`` follows its warm-up and ramp over the calls, one epoch each.
 
         There is no validation split: no early stopping, the temperature of
@@ -1646,7 +1647,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         # million rows need no scaled or dense copy.
         prepare = self._scale
         if sparse.issparse(X):
-            prepare = lambda xb: self._scale(xb.toarray())  # noqa: E731
+            prepare = lambda xb: self._scale(_base.densify(xb))  # noqa: E731
         with _base.torch_threads(self._threads()):
             return predict_logits(self.module_, X, device=self.device_, prepare=prepare)
 

@@ -564,6 +564,21 @@ class ColumnEncoder:
 
     # ---------------------------------------------------------- persistence
 
+    def __getstate__(self):
+        # The per-device index tensors are a cache: a pickle made after a GPU
+        # fit must load where there is no GPU.
+        state = self.__dict__.copy()
+        state.pop("_on_device", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._on_device = {}
+        if "columns_" in state:
+            # The layout is derived from the columns: pickles of earlier
+            # versions held another layout.
+            self._build()
+
     def to_dict(self):
         """The fitted state as JSON types (lists, strings, numbers, bools)."""
         self._check_fitted()

@@ -488,6 +488,25 @@ def test_categorical_blocks_of_different_widths_each_get_their_own_softmax():
     )
 
 
+def test_pickled_encoder_rebuilds_its_layout_and_holds_no_device_cache(frame, y):
+    # Pickles of earlier versions held another layout (one padded tensor);
+    # the layout is derived from the columns, so loading rebuilds it.
+    import pickle
+
+    enc = ColumnEncoder().fit(frame, y)
+    x_raw = torch.randn(N, enc.n_encoded)
+    expected = enc.activate(x_raw)  # fills the per-device cache
+    state = enc.__getstate__()
+    assert "_on_device" not in state
+    state = {k: v for k, v in state.items() if k != "_n_cat_groups"}
+    state["_index"] = {"gather": np.zeros((1, 1), dtype=np.int64)}  # an old layout
+    old = ColumnEncoder.__new__(ColumnEncoder)
+    old.__setstate__(state)
+    torch.testing.assert_close(old.activate(x_raw), expected)
+    loaded = pickle.loads(pickle.dumps(enc))
+    torch.testing.assert_close(loaded.activate(x_raw), expected)
+
+
 def test_block_is_a_plain_record():
     b = Block("numeric", 0, 1, 0)
     assert (b.kind, b.start, b.stop, b.column) == ("numeric", 0, 1, 0)

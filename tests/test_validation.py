@@ -407,11 +407,12 @@ def test_sparse_prediction_is_densified_batch_by_batch(data, monkeypatch, fmt):
     # limit was refused, although the networks see one batch at a time.
     X, y = data
     clf = tiny().fit(X, y)
-    expected = clf.predict_proba(X)
-    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 100)
-    Xs = sparse.csr_matrix(X).asformat(fmt)
+    X_big = np.tile(X, (60, 1))  # 2,400 rows: 3 batches of at most 1,024
+    expected = clf.predict_proba(X_big)
+    monkeypatch.setattr(skdvaan._base, "MAX_DENSE_ENTRIES", 5000)  # one batch's
+    Xs = sparse.csr_matrix(X_big).asformat(fmt)
     np.testing.assert_array_equal(clf.predict_proba(Xs), expected)
-    np.testing.assert_array_equal(clf.predict(Xs), clf.predict(X))
+    np.testing.assert_array_equal(clf.predict(Xs), clf.predict(X_big))
 
 
 def test_too_large_sparse_refused_by_sampler(data, monkeypatch):
@@ -697,6 +698,9 @@ def test_a_large_constant_column_reaches_the_networks_as_zero(data, value):
     frame = pd.DataFrame(Xc, columns=list("abcde")).assign(g=np.where(y, "u", "v"))
     mixed = tiny().fit(frame, y)
     assert mixed.encoder_.scaler_.mean_[-1] == value
+    # Nanosecond timestamps vary well within float64's resolution: kept.
+    stamps = tiny().fit(np.c_[X, 1.6e18 + np.arange(len(X)) * 1e12], y)
+    assert stamps.scaler_.scale_[-1] > 1e12
 
 
 def test_a_feature_whose_variance_underflows_is_refused(data, no_training):
@@ -708,6 +712,11 @@ def test_a_feature_whose_variance_underflows_is_refused(data, no_training):
     frame = pd.DataFrame(X * [1e-200, 1, 1, 1], columns=list("abcd"))
     with pytest.raises(ValueError, match="Column 'a' varies"):
         tiny().fit(frame.assign(g=np.where(y, "u", "v")), y)
+    # Varying by less than float64 resolves at its magnitude: StandardScaler
+    # gave it a scale of 1 and the networks saw values up to 7e5.
+    offset = np.c_[X, 1e20 + np.arange(len(X)) % 7 * 16384.0]
+    with pytest.raises(ValueError, match="Feature 4 varies .* subtract an offset"):
+        tiny().fit(offset, y)
 
 
 def test_shared_scaler_treats_low_variance_features_as_standardscaler_does():
