@@ -212,27 +212,32 @@ def settle_scaler(scaler, lo, hi, describe=None):
     if constant.any():
         scaler.mean_ = np.where(constant, lo, scaler.mean_)
     varies = hi > lo
-    lost = varies & (scaler.var_ == 0)
-    if lost.any():
-        j = int(np.flatnonzero(lost)[0])
-        name = f"Feature {j}" if describe is None else describe(j)
-        raise ValueError(
-            f"{name} varies (from {lo[j]:.3g} to {hi[j]:.3g}) but its "
-            "variance underflows float64, so it could not be standardised; "
-            "multiply it by a large constant (e.g. 1e150) before fitting."
-        )
-    # StandardScaler gives a scale of 1 to a column whose spread is within
-    # float64's rounding of its mean: 1e20 + k * 16384 would reach the
-    # networks as values up to 7e5.
-    offset = varies & (scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0)
-    if offset.any():
-        j = int(np.flatnonzero(offset)[0])
-        name = f"Feature {j}" if describe is None else describe(j)
-        raise ValueError(
-            f"{name} varies (from {lo[j]:.17g} to {hi[j]:.17g}) by less than "
-            "float64 can resolve at its magnitude, so it could not be "
-            "standardised; subtract an offset (e.g. its minimum) before fitting."
-        )
+    # A varying column that StandardScaler cannot standardise: its variance
+    # underflows (values near 1e-160), or its spread is within float64's
+    # rounding of its mean and it gets a scale of 1 (1e20 + k * 16384 would
+    # reach the networks as values up to 7e5).
+    problems = [
+        (
+            varies & (scaler.var_ == 0),
+            "3g",
+            "but its variance underflows float64",
+            "multiply it by a large constant (e.g. 1e150)",
+        ),
+        (
+            varies & (scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0),
+            "17g",
+            "by less than float64 can resolve at its magnitude",
+            "subtract an offset (e.g. its minimum)",
+        ),
+    ]
+    for mask, fmt, why, fix in problems:
+        if mask.any():
+            j = int(np.flatnonzero(mask)[0])
+            name = f"Feature {j}" if describe is None else describe(j)
+            raise ValueError(
+                f"{name} varies (from {lo[j]:{fmt}} to {hi[j]:{fmt}}) {why}, so "
+                f"it could not be standardised; {fix} before fitting."
+            )
     return scaler
 
 
