@@ -68,6 +68,32 @@ def test_report_reads_the_balanced_view_whatever_class_prior_is(fitted):
     assert clf.class_prior == "fit"
 
 
+def test_a_large_class_is_measured_on_a_subset_of_queries(fitted, monkeypatch):
+    # The real rows' self-distances were an exact search over all of them:
+    # quadratic (7 s at 50,000 rows). Past the cap, a fixed subset of queries
+    # is searched against every real row.
+    from skdvaan import diagnostics
+
+    clf, X, y = fitted
+    full = _report(clf, X, y, n_samples=20, random_state=0)
+    monkeypatch.setattr(diagnostics, "MAX_REAL_QUERIES", 10)
+    part = _report(clf, X, y, n_samples=20, random_state=0)
+    again = _report(clf, X, y, n_samples=20, random_state=0)
+    pd.testing.assert_frame_equal(part, again)  # the subset is fixed
+    assert part.loc["real", "proba_median"] == full.loc["real", "proba_median"]
+    assert part.loc["real", "nn_dist_min"] >= full.loc["real", "nn_dist_min"]
+    cols = ["boundary", "core"]
+    pd.testing.assert_frame_equal(
+        part.loc[cols, ["n_samples"]], full.loc[cols, ["n_samples"]]
+    )
+    # A subset's own distances are those of the full search for its rows.
+    Z = clf._transform(X[y == 1])
+    d_all, _ = diagnostics._nearest_distances(Z, Z, exclude_self=True)
+    q = np.array([1, 4, 7])
+    d_q, _ = diagnostics._nearest_distances(Z[q], Z, exclude_self=True, query_index=q)
+    np.testing.assert_allclose(d_q, d_all[q])
+
+
 def test_report_rows_columns_and_values(fitted):
     clf, X, y = fitted
     report = _report(clf, X, y, n_samples=40, random_state=0)
