@@ -164,36 +164,29 @@ def _count(y_idx, n_classes, sync):
     return counts if sync is None else sync.sum(counts).astype(np.int64)
 
 
-def _fewest_training_rows(counts, n_train):
-    """Fewest rows of each class a stratified split puts in ``n_train`` rows.
+def _training_row_bounds(counts, n_train):
+    """Fewest and most rows of each class a stratified split puts in training.
 
-    As scikit-learn allots them (``StratifiedShuffleSplit``): each class its
-    share rounded down, then one more row to the classes with the largest
-    remainders, ties broken at random; a class in a tie for the last rows
-    may get none of them.
+    As scikit-learn allots ``n_train`` rows (``StratifiedShuffleSplit``): each
+    class its share rounded down, then one more row to the classes with the
+    largest remainders, ties broken at random. A class is sure of that row when
+    no more classes than there are such rows have a remainder at or above its
+    own, and may get it unless more classes have a larger one. The validation
+    part holds the rest.
     """
     continuous = counts / counts.sum() * n_train  # as scikit-learn computes it
     floored = np.floor(continuous)
     need = int(n_train - floored.sum())
     remainder = continuous - floored
-    # Sure of one more row: no more classes at or above its remainder than rows.
     sure = (remainder[None, :] >= remainder[:, None]).sum(axis=1) <= need
-    return floored.astype(np.int64) + sure
-
-
-def _most_training_rows(counts, n_train):
-    """Most rows of each class a stratified split may put in ``n_train`` rows.
-
-    The other side of :func:`_fewest_training_rows`: a class may get one row
-    above its share rounded down unless more classes than there are such
-    rows have a larger remainder. The validation part holds the rest.
-    """
-    continuous = counts / counts.sum() * n_train
-    floored = np.floor(continuous)
-    need = int(n_train - floored.sum())
-    remainder = continuous - floored
     may = (remainder[None, :] > remainder[:, None]).sum(axis=1) < need
-    return floored.astype(np.int64) + may
+    floored = floored.astype(np.int64)
+    return floored + sure, floored + may
+
+
+def _plain(label):
+    """A class label as messages name it: 1, not np.int64(1)."""
+    return getattr(label, "item", lambda: label)()
 
 
 def _shared_scaler(X, sync):
@@ -1454,11 +1447,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 f"validation_fraction={vf} would leave {n_train} of {n} samples "
                 f"for training, fewer than the {len(counts)} classes."
             )
-        rows = _fewest_training_rows(counts, n_train)
-        if rows.min() == 0:
-            k = int(np.argmin(rows))
-            label = self.classes_[k]
-            label = getattr(label, "item", lambda: label)()  # 1, not np.int64(1)
+        fewest, most = _training_row_bounds(counts, n_train)
+        if fewest.min() == 0:
+            k = int(np.argmin(fewest))
+            label = _plain(self.classes_[k])
             return (
                 f"validation_fraction={vf} would leave {n_train} of {n} samples "
                 f"for training, which may hold none of class {label!r} "
@@ -1466,11 +1458,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             )
         # The validation side gets what training leaves: a small class whose
         # share's remainder wins the last training row may have none left.
-        rows = _most_training_rows(counts, n_train)
-        if (rows >= counts).any():
-            k = int(np.argmax(rows >= counts))
-            label = self.classes_[k]
-            label = getattr(label, "item", lambda: label)()
+        if (most >= counts).any():
+            k = int(np.argmax(most >= counts))
+            label = _plain(self.classes_[k])
             return (
                 f"validation_fraction={vf} would hold {n_val} of {n} samples "
                 f"for validation, which may hold none of class {label!r} "
@@ -1669,18 +1659,20 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         ``boundary_window``; the diagnostics report it.
         """
         self._check_after_fit("n_threads")
+        return np.exp(self._balanced_log_proba(self._raw_logits(X)))
+
+    def _balanced_log_proba(self, logits):
+        # The weights' prior undone, without the calibration.
         shift = _calibration.balanced_shift(self.training_prior_)
-        logits = self._raw_logits(X)
-        return np.exp(_calibration.calibrated_log_proba(logits, 1.0, shift))
+        return _calibration.calibrated_log_proba(logits, 1.0, shift)
 
     def _log_proba(self, X):
         """Log-probabilities under ``class_prior``, shape (n, K)."""
         self._check_after_fit("class_prior", "n_threads")
         logits = self._raw_logits(X)
         if isinstance(self.class_prior, str) and self.class_prior == "balanced":
-            # The discriminator's own view, the one sample()'s window reads:
-            # the weights' prior undone, without the calibration.
-            return _calibration.calibrated_log_proba(logits, 1.0, self._prior_shift())
+            # The discriminator's own view, the one sample()'s window reads.
+            return self._balanced_log_proba(logits)
         return _calibration.calibrated_log_proba(
             logits, self.temperature_, self._prior_shift() + self.logit_bias_
         )
@@ -1868,8 +1860,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             return np.empty((0, self.n_features_in_)), self.classes_[:0].copy()
         seed = rng.randint(np.iinfo(np.int32).max)
         activate = None if encoder is None else encoder.activate
-        label = self.classes_[k]  # named by warnings as 1, not np.int64(1)
-        label = getattr(label, "item", lambda: label)()
+        label = _plain(self.classes_[k])  # as warnings name it
         module = self.module_.eval()
         generator = _base.torch_generator(seed, self.device_)
         with _base.torch_threads(self._threads()):
@@ -1993,8 +1984,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                     f"in fit: {self.classes_.tolist()}."
                 )
             k = int(matches[0])
-        label = self.classes_[k]
-        label = getattr(label, "item", lambda: label)()  # 1, not np.int64(1)
+        label = _plain(self.classes_[k])
         if counts[k] == 0:
             raise ValueError(
                 f"No rows of class {label!r} have been seen yet (it was declared "
