@@ -152,6 +152,17 @@ def _channels_last_warning(shape):
     )
 
 
+def _warn_interrupted(result, stacklevel):
+    """Say that Ctrl-C ended training; ``stacklevel`` as the caller's own."""
+    if result.interrupted:
+        warnings.warn(
+            f"Training interrupted after {len(result.history)} epochs; the model "
+            "keeps its best state so far.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 def _softmax(logits):
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -1073,6 +1084,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
                 optimizer=getattr(self, "_optimizer", None),
                 epoch_offset=self.n_iter_,
             )
+        _warn_interrupted(result, stacklevel=3)
         self._optimizer = result.optimizer
         self.history_ = [*self.history_, *result.history]
         self.n_iter_ = len(self.history_)
@@ -1530,6 +1542,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         )
         self.best_validation_score_ = result.best_score if early else None
         self.latent_means_ = (self.module_.mu.cpu() * self._directions).numpy()
+        _warn_interrupted(result, stacklevel=5)
         if not result.converged and not result.interrupted:
             warnings.warn(
                 f"DVAANClassifier stopped at max_iter={self.max_iter} epochs before "

@@ -8,7 +8,6 @@ module, scale the data and turn the history into fitted attributes.
 import copy
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -666,14 +665,9 @@ def train(
                 reason = _stop_reason(cfg, epoch + 1, result.best_epoch)
                 break
     except KeyboardInterrupt:
+        # The estimator warns (it knows how deep the user's call is).
         result.interrupted = True
         reason = "interrupted"
-        warnings.warn(
-            f"Training interrupted after {len(result.history)} epochs; the model "
-            "keeps its best state so far.",
-            UserWarning,
-            stacklevel=3,
-        )
     finally:
         # The bar ends on the epochs that ran and says why it stopped.
         bar.total = len(result.history)

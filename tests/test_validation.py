@@ -628,6 +628,20 @@ def test_keyboard_interrupt_keeps_a_usable_model(stop_at, data, monkeypatch):
     assert set(clf.predict(X)) <= {0, 1}
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_keyboard_interrupt_warning_points_at_the_callers_line(
+    method, data, monkeypatch
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(skdvaan._engine, "train_step", interrupted)
+    X, y = data
+    with pytest.warns(UserWarning, match="interrupted") as record:
+        getattr(tiny(max_iter=20), method)(X, y)
+    assert [w.filename for w in record if "interrupted" in str(w.message)] == [__file__]
+
+
 # --------------------------------------------------------------- bounded
 
 
