@@ -54,6 +54,13 @@ def flatten_images(X, input_shape):
     when it was 4-D and not given.
     """
     ndim = getattr(X, "ndim", None)
+    if ndim is not None and ndim > 4:
+        # check_array would say "dim <= 2 is required", hiding the image forms.
+        raise ValueError(
+            f"X has {ndim} dimensions, shape {tuple(X.shape)}: pass a 2-D table, "
+            "or images as a 4-D array (n, C, H, W) or a 3-D one (n, H, W) of "
+            "single-channel images."
+        )
     if ndim in (3, 4) and not sparse.issparse(X):
         X = np.asarray(X)
         shape = X.shape[1:] if ndim == 4 else (1, *X.shape[1:])

@@ -83,7 +83,8 @@ BAD_X = {
     "empty": (lambda X: X[:0], "0 sample"),
     "no features": (lambda X: X[:, :0], "0 feature"),
     "1-D": (lambda X: X[:, 0], "Expected 2D array"),
-    "5-D": (lambda X: X.reshape(40, 1, 1, 2, 2), "dim 5"),
+    # The classifier names its image forms; the sampler takes 2-D only.
+    "5-D": (lambda X: X.reshape(40, 1, 1, 2, 2), "dim 5|5 dimensions.*4-D array"),
     # Strings and object arrays are mixed-type tables now (tests/test_mixed.py);
     # a column with no value at all is still refused.
     "empty column": (
