@@ -184,6 +184,9 @@ class _Spares:
         self.bound = math.inf
 
     def add(self, x, gap, *, keep):
+        if self.bound < math.inf:  # rows past the bound can never be needed
+            near = gap <= self.bound
+            x, gap = x[near], gap[near]
         self.x.append(x)
         self.gap.append(gap)
         self.n += x.shape[0]
@@ -437,6 +440,21 @@ def sample_anchored(
     else:
         n_t = min(N_TARGETS, m_other.shape[0])
         targets = torch.cdist(m_all, m_other).topk(n_t, largest=False).indices
+    # One gather per batch instead of one per tensor: each anchor's code, its
+    # posterior's scale, the row, its reconstruction (and the neighbour
+    # test's radius) side by side, the same values as indexing each. A
+    # candidate's move is gathered by one flat index into its anchor's
+    # targets: a row of `shift` (the target's class) or the target's code.
+    d_z, n_f = m_all.shape[1], anchors.shape[1]
+    parts = [m_all, sd_all, anchors, rec_all]
+    if kth_anchors is not None:
+        parts.append(kth_anchors.unsqueeze(1).to(m_all.dtype))
+    table = torch.cat(parts, 1)
+    a_cols = slice(2 * d_z, 2 * d_z + n_f)
+    rec_cols = slice(2 * d_z + n_f, 2 * d_z + 2 * n_f)
+    n_t = targets.shape[1]
+    step_of = (y_other[targets] if translate else targets).reshape(-1)
+    steps = shift if translate else m_other
     kept, n_kept, drawn = [], 0, 0
     spares = _Spares()  # the best rejected candidates, for fill=True
     accepted = _Spares()  # selection="uncertain": ranked by probability
@@ -444,51 +462,49 @@ def sample_anchored(
         b = min(batch_size, max_candidates - drawn)
         drawn += b
         i = torch.randint(anchors.shape[0], (b,), generator=generator, device=device)
-        j = torch.randint(targets.shape[1], (b,), generator=generator, device=device)
-        eps = torch.randn(b, m_all.shape[1], generator=generator, device=device)
+        j = torch.randint(n_t, (b,), generator=generator, device=device)
+        eps = torch.randn(b, d_z, generator=generator, device=device)
         t = t_max * torch.rand(b, 1, generator=generator, device=device)
-        z = m_all[i] + sd_all[i] * eps
+        row = table.index_select(0, i)
+        z = row[:, :d_z] + row[:, d_z : 2 * d_z] * eps
+        step = steps.index_select(0, step_of.index_select(0, i * n_t + j))
         if translate:
-            z = z + t * shift[y_other[targets[i, j]]]
+            z = z + t * step
         else:
-            z = z + t * (m_other[targets[i, j]] - z)
-        a = anchors[i]
-        x = a + _activated(module.decoder(z), activate) - rec_all[i]
+            z = z + t * (step - z)
+        a = row[:, a_cols]
+        x = a + _activated(module.decoder(z), activate) - row[:, rec_cols]
         x = clip_to_range(module, x)
         logits = module.discriminator(x)[0]
         if logit_shift is not None:
             logits = logits + logit_shift
         p = torch.softmax(logits, dim=1)[:, k]
-        new = (x - a).abs().amax(1) > COPY_TOL
-        if uncertain:
-            # Once n_samples were ranked, a candidate less sure than the
-            # n_samples-th of them can never be kept: no test, no copy.
-            inside = new & (p >= lo_w) & (p <= accepted.bound)
-        else:
-            inside = new & (p >= lo_w) & (p <= hi_w)
-        a_kth = None if kth_anchors is None else kth_anchors[i]
+        # selection="uncertain": once n_samples were ranked, a candidate less
+        # sure than the n_samples-th of them can never be kept.
+        in_window = (p >= lo_w) & (p <= (accepted.bound if uncertain else hi_w))
+        a_kth = None if kth_anchors is None else row[:, -1]
         # Once n_samples are kept, no fill can be needed (n_kept never falls):
         # selection="uncertain" decodes the rest of its budget for the
         # ranking alone, and the rejected candidates need no test or rank.
         spare = fill and n_kept < n_samples
-        if spare:  # the fill ranks every rejected candidate by the test too
+        if spare:  # the fill ranks every rejected candidate by both tests
+            new = (x - a).abs().amax(1) > COPY_TOL
             safe = _has_own_neighbour(x, reference_x, reference_y, k, a, a_kth)
-        else:  # only candidates that can be kept need the neighbour test
-            safe = torch.zeros_like(inside)
-            safe[inside] = _has_own_neighbour(
-                x[inside],
-                reference_x,
-                reference_y,
-                k,
-                a[inside],
-                None if a_kth is None else a_kth[inside],
-            )
-        ok = inside & safe
+            ok = in_window & new & safe
+            x_ok, p_ok = x[ok], p[ok]
+        else:  # only candidates that can be kept need the copy and neighbour tests
+            idx = torch.nonzero(in_window).squeeze(1)
+            x_in, a_in = x.index_select(0, idx), a.index_select(0, idx)
+            fresh = (x_in - a_in).abs().amax(1) > COPY_TOL
+            idx, x_in, a_in = idx[fresh], x_in[fresh], a_in[fresh]
+            kth_in = None if a_kth is None else a_kth.index_select(0, idx)
+            passed = _has_own_neighbour(x_in, reference_x, reference_y, k, a_in, kth_in)
+            x_ok, p_ok = x_in[passed], p.index_select(0, idx)[passed]
         if uncertain:
-            accepted.add(x[ok], p[ok], keep=n_samples)
-            n_kept = min(n_kept + int(ok.sum()), n_samples)
+            accepted.add(x_ok, p_ok, keep=n_samples)
+            n_kept = min(n_kept + x_ok.shape[0], n_samples)
         else:
-            take = x[ok][: n_samples - n_kept]
+            take = x_ok[: n_samples - n_kept]
             kept.append(take)
             n_kept += take.shape[0]
         if spare and n_kept < n_samples:

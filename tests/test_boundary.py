@@ -600,6 +600,28 @@ def test_uncertain_selection_bound_drops_no_row_that_would_be_kept(fitted, monke
     assert torch.equal(x, x_all)
 
 
+def test_spares_rank_as_one_stable_sort_of_every_row():
+    # The ranking of rejected (or accepted) candidates compacts now and then
+    # and drops rows past its bound unstored; with ties and a keep that
+    # shrinks between batches, as n_kept grows, the rows it returns must be
+    # those of one stable sort of every row added, under the last keep.
+    from skdvaan._prior import _Spares
+
+    gen = torch.Generator().manual_seed(0)
+    spares, xs, gaps = _Spares(), [], []
+    keep = 60
+    for _ in range(12):
+        gap = torch.randint(0, 20, (25,), generator=gen).float() / 4  # ties
+        x = torch.randn(25, 3, generator=gen)
+        spares.add(x, gap, keep=keep)
+        xs.append(x)
+        gaps.append(gap)
+        keep -= 3
+    assert spares.bound < float("inf")  # the bound was used
+    order = torch.cat(gaps).argsort(stable=True)[:keep]
+    assert torch.equal(spares.best(keep), torch.cat(xs)[order])
+
+
 def test_uncertain_selection_keeps_d_plus_at_its_size(data):
     X, y = data
     with warnings.catch_warnings():
