@@ -9,7 +9,7 @@ rerunning the old code gives the committed scores again (check one cell when
 in doubt). Every method of ``NEW`` is compared with every method of ``OLD``
 on the data sets they share:
 
-* ``bench_tabular``, ``bench_mixed`` and ``bench_sampler``: per data set
+* ``bench_tabular``, ``bench_mixed``, ``bench_heldout`` and ``bench_sampler``: per data set
   (and, for samplers, downstream classifier), the Nadeau-Bengio corrected
   resampled t-test on the paired fold differences (as ``bench_tabular.py``
   itself);
@@ -32,6 +32,7 @@ from scipy import stats
 SAME_SPLITS = {
     "bench_tabular": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
     "bench_mixed": ("seed", "folds", "repeats", "quick"),
+    "bench_heldout": ("seed", "folds", "repeats", "quick"),
     "bench_sampler": ("seed", "folds", "repeats", "mc_rows", "large", "quick"),
     "bench_images": ("epochs", "max_train", "full", "quick", "device"),
 }
@@ -75,6 +76,7 @@ def check_same_splits(kind, new, old):
 KEY_FIELDS = {
     "bench_tabular": ("dataset", "n", "n_minority"),
     "bench_mixed": ("dataset", "n", "n_minority"),
+    "bench_heldout": ("dataset", "n", "n_minority"),
     "bench_sampler": ("dataset", "n"),  # dataset: "<data set> / <classifier>"
     "bench_images": ("task", "ratio", "seed"),
 }
