@@ -286,6 +286,8 @@ def fold_scores(est, X, y, train, test):
         "log_loss": float(log_loss(yt, np.clip(p, 1e-12, 1 - 1e-12), labels=[0, 1])),
         "p_over_base": float(p.mean() / yt.mean()),
         "fit_time": fit_s,
+        # Epochs trained (DVAAN only): what the stopping rule decided.
+        "n_iter": int(est.n_iter_) if isinstance(est, DVAANClassifier) else None,
     }
 
 

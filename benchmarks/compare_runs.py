@@ -9,8 +9,9 @@ rerunning the old code gives the committed scores again (check one cell when
 in doubt). Every method of ``NEW`` is compared with every method of ``OLD``
 on the data sets they share:
 
-* ``bench_tabular``, ``bench_mixed``, ``bench_heldout`` and ``bench_sampler``: per data set
-  (and, for samplers, downstream classifier), the Nadeau-Bengio corrected
+* ``bench_tabular``, ``bench_mixed``, ``bench_heldout`` and
+  ``bench_sampler``: per data set (and, for samplers, downstream
+  classifier), the Nadeau-Bengio corrected
   resampled t-test on the paired fold differences (as ``bench_tabular.py``
   itself);
 * ``bench_images``: per task, a paired t-test over the (ratio, seed) cells.

@@ -400,8 +400,9 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         class (then a warning says so and none is held out). In a
         data-parallel fit, where each process splits its own shard, a
         validation part without some class is scored by log loss instead.
-        Without it, training stops when the classifier's training loss
-        stalls.
+        Without it, training stops when the classifier's training loss on
+        the real rows (``loss_curve_``) stalls; ``D+``'s term is left out, as
+        it is redrawn near the boundary and stays high by design.
     validation_fraction : float, default=0.2
         Share of the data held out for early stopping. Larger than
         :class:`~sklearn.neural_network.MLPClassifier`'s 0.1 because the
@@ -488,11 +489,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         are rounded on them. ``None`` with ``encoder_``.
     history_ : list of dict
         One record per epoch: ``epoch`` (1-based, counted over
-        ``partial_fit`` calls), losses (``loss_cls``, ``loss_adv``,
-        ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``, ``n_boundary`` (size
-        of ``D+``), ``time`` and, with early stopping, ``validation_score``.
+        ``partial_fit`` calls), losses (``loss_cls``, the classifier's, with
+        ``D+``'s term; ``loss_real``, the same on the real rows alone;
+        ``loss_adv``, ``loss_ele``, ``loss_kl``, ``loss_fea``), ``mu``,
+        ``n_boundary`` (size of ``D+``), ``time`` and, with early stopping,
+        ``validation_score``.
     loss_curve_ : list of float
-        The classifier's training loss per epoch.
+        The classifier's training loss on the real rows per epoch
+        (``loss_real``): without early stopping, training stops when it has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs.
     mu_curve_ : list of float
         ``mu`` at the end of each epoch (the paper's Fig. 4).
     validation_scores_ : list of float or None
@@ -1088,7 +1093,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         self._optimizer = result.optimizer
         self.history_ = [*self.history_, *result.history]
         self.n_iter_ = len(self.history_)
-        self.loss_curve_ = [h["loss_cls"] for h in self.history_]
+        self.loss_curve_ = [h["loss_real"] for h in self.history_]
         self.mu_curve_ = [h["mu"] for h in self.history_]
         self.validation_scores_ = self.best_validation_score_ = None
         self.latent_means_ = (module.mu.detach().cpu() * self._directions).numpy()
@@ -1535,7 +1540,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         hist = result.history
         self.history_ = hist
         self.n_iter_ = len(hist)
-        self.loss_curve_ = [h["loss_cls"] for h in hist]
+        self.loss_curve_ = [h["loss_real"] for h in hist]
         self.mu_curve_ = [h["mu"] for h in hist]
         self.validation_scores_ = (
             [h["validation_score"] for h in hist] if early else None

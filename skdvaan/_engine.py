@@ -136,7 +136,8 @@ def train_step(
     their own and generated rows through cloned buffers, so the running
     statistics that predictions use come from real batches only.
 
-    Returns the detached losses as a (5,) tensor: cls, adv, ele, kl, fea.
+    Returns the detached losses as a (6,) tensor: cls, adv, ele, kl, fea and
+    the class loss on the real batch alone (``cls`` less ``D+``'s term).
     """
     enc, dec, dis = module.encoder, module.decoder, module.discriminator
     b = x.shape[0]
@@ -207,7 +208,7 @@ def train_step(
         if cfg.sync is not None:  # every process moves mu the same way
             adv, fea = cfg.sync.mean(torch.stack([adv, fea]))
         update_mu(module, adv, fea, cfg)
-    return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea]).detach()
+    return torch.stack([L.cls, L.adv, L.ele, L.kl, L.fea, L.real]).detach()
 
 
 def pretrain_step(module, opt, x, y, directions, cfg, generator, class_weight):
@@ -503,7 +504,8 @@ def train(
     ``val`` is ``(X_val, score_fn)``: ``score_fn(logits) -> float``, higher is
     better. With ``cfg.early_stopping`` the weights of the best-scoring epoch
     are restored at the end; without it, training stops when the classifier's
-    training loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    training loss on the real rows (``loss_real``: without ``D+``'s term) has
+    not improved by ``tol`` for ``n_iter_no_change`` epochs.
     Patience restarts once ``D+`` has reached its full ratio, so that training
     never stops before the boundary samples had their chance.
     Ctrl-C stops training after restoring the best state so far.
@@ -581,7 +583,7 @@ def train(
                 # Each D+ row is seen once per epoch, spread over the batches.
                 aug_perm = torch.randperm(n_aug, generator=generator, device=device)
                 aug_bs = math.ceil(n_aug / n_batches)
-            sums = torch.zeros(5, device=device)
+            sums = torch.zeros(len(_LOSS_NAMES), device=device)
             n_steps = 0
             for i, start in enumerate(range(0, end, cfg.batch_size)):
                 idx = perm[start : start + cfg.batch_size]
@@ -653,7 +655,10 @@ def train(
                     result.best_aug_counts = aug_counts
                     best_state = copy.deepcopy(module.state_dict())
             else:
-                loss = record["loss_cls"]
+                # The real rows' class loss: D+ is redrawn near the boundary
+                # every round, so its share of loss_cls stays high by design
+                # and stalled long before the classifier had learned.
+                loss = record["loss_real"]
                 no_improve = 0 if loss < best_loss - cfg.tol else no_improve + 1
                 best_loss = min(best_loss, loss)
                 result.best_epoch = epoch + 1
@@ -691,9 +696,9 @@ def _stop_reason(cfg, n_epochs, best_epoch):
             f"{cfg.n_iter_no_change + 1} epochs; best epoch {best_epoch} restored"
         )
     return (
-        f"stopped at epoch {n_epochs}: training loss stalled for "
-        f"{cfg.n_iter_no_change + 1} epochs"
+        f"stopped at epoch {n_epochs}: training loss on the real rows stalled "
+        f"for {cfg.n_iter_no_change + 1} epochs"
     )
 
 
-_LOSS_NAMES = ("loss_cls", "loss_adv", "loss_ele", "loss_kl", "loss_fea")
+_LOSS_NAMES = ("loss_cls", "loss_adv", "loss_ele", "loss_kl", "loss_fea", "loss_real")

@@ -18,6 +18,7 @@ from ._prior import kl_to_prior
 @dataclass
 class BatchLosses:
     cls: torch.Tensor  # classifier's loss on real samples (and D+, when given)
+    real: torch.Tensor  # the same on the real samples alone
     adv: torch.Tensor  # L_adv: class loss on reconstructions and prior samples
     ele: torch.Tensor  # L_ele: element-wise reconstruction
     kl: torch.Tensor  # L_KL: KL to the class-conditional prior
@@ -108,7 +109,7 @@ def dvaan_losses(
     adv = _class_loss(lg_rec, y, class_weight, zero_safe) + _class_loss(
         lg_prior, y, class_weight, zero_safe
     )
-    cls = _class_loss(lg_real, y, class_weight, zero_safe)
+    cls = real = _class_loss(lg_real, y, class_weight, zero_safe)
     if logits_aug is not None and logits_aug.shape[0] > 0:
         ce = F.cross_entropy(logits_aug, y_aug, reduction="none")
         w = torch.ones_like(ce) if class_weight is None else class_weight[y_aug]
@@ -128,7 +129,7 @@ def dvaan_losses(
         x_raw=x_raw,
     )
     return BatchLosses(
-        cls=cls, adv=adv, ele=ele, kl=kl, fea=feature_loss(h_rec, h_real)
+        cls=cls, real=real, adv=adv, ele=ele, kl=kl, fea=feature_loss(h_rec, h_real)
     )
 
 

@@ -194,6 +194,38 @@ def test_patience_restarts_after_the_ramp(data):
     assert clf.n_iter_ == 6 + 2
 
 
+def _stall_epoch(losses, tol, patience, ramp_end):
+    """The epoch at which the engine's stall rule stops on ``losses``, or None."""
+    best, no_improve = float("inf"), 0
+    for epoch, loss in enumerate(losses, 1):
+        no_improve = 0 if loss < best - tol else no_improve + 1
+        best = min(best, loss)
+        if epoch == ramp_end:
+            no_improve = 0
+        if no_improve > patience and epoch > ramp_end:
+            return epoch
+    return None
+
+
+def test_stall_rule_reads_the_real_rows_loss_not_d_plus(data):
+    # Without early stopping, training stops when the class loss on the real
+    # rows stalls. D+ is redrawn near the boundary every round, so the loss
+    # with its term (loss_cls) stays high and stalled long before.
+    X, y = data
+    params = dict(early_stopping=False, n_iter_no_change=3, tol=1e-3, max_iter=150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = tiny(augmentation_warmup=2, **params).fit(X, y)
+    real = [h["loss_real"] for h in clf.history_]
+    full = [h["loss_cls"] for h in clf.history_]
+    assert clf.loss_curve_ == real
+    assert all(f > r for f, r in zip(full[3:], real[3:]))  # D+ adds its term
+    ramp_end = 2 + 2
+    assert clf.n_iter_ == _stall_epoch(real, 1e-3, 3, ramp_end) < 150
+    # On the loss with D+'s term, the same rule would have stopped sooner.
+    assert _stall_epoch(full, 1e-3, 3, ramp_end) < clf.n_iter_
+
+
 # --------------------------------------------------------------- D+ routing
 
 

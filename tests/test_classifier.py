@@ -55,10 +55,11 @@ def test_history_records_every_epoch(binary):
     X, y = binary
     clf = tiny(max_iter=5, n_iter_no_change=100).fit(X, y)
     assert clf.n_iter_ == 5 == len(clf.history_) == len(clf.mu_curve_)
-    keys = {"loss_cls", "loss_adv", "loss_ele", "loss_kl", "loss_fea", "mu"}
+    keys = {"loss_cls", "loss_real", "loss_adv", "loss_ele", "loss_kl", "loss_fea"}
+    keys |= {"mu", "n_boundary", "epoch", "time"}
     assert keys <= set(clf.history_[0])
     assert clf.validation_scores_ is None
-    assert clf.loss_curve_ == [h["loss_cls"] for h in clf.history_]
+    assert clf.loss_curve_ == [h["loss_real"] for h in clf.history_]
 
 
 def test_max_iter_without_convergence_warns(binary):
