@@ -47,12 +47,30 @@ def dense_values(n_rows, n_features):
     return n_values if n_values > MAX_DENSE_ENTRIES else None
 
 
+def nested_images(X):
+    """``X`` as an array if it is a list of images, else ``X`` itself.
+
+    A list of (H, W) or (C, H, W) arrays, or lists nested as deep, has no
+    ``ndim``: as an array it takes the image forms that arrays take, instead
+    of check_array's "dim <= 2 is required". Tables (2-D lists) and ragged
+    lists are left for check_array.
+    """
+    if not isinstance(X, (list, tuple)):
+        return X
+    try:
+        A = np.asarray(X)
+    except (TypeError, ValueError):  # ragged: check_array says why
+        return X
+    return A if A.ndim > 2 else X
+
+
 def flatten_images(X, input_shape):
     """Accept 4-D image arrays (n, C, H, W) by flattening them to 2-D.
 
     Returns ``(X, input_shape)`` where ``input_shape`` is taken from the array
-    when it was 4-D and not given.
+    when it was 4-D and not given. Lists of images count as arrays.
     """
+    X = nested_images(X)
     ndim = getattr(X, "ndim", None)
     if ndim is not None and ndim > 4:
         # check_array would say "dim <= 2 is required", hiding the image forms.
@@ -208,7 +226,9 @@ def settle_scaler(scaler, lo, hi, describe=None):
       networks as 720896 instead of 0.
     * A column that varies but whose variance underflows float64 (values
       near 1e-160 or smaller) is refused: ``StandardScaler`` takes it for a
-      constant, and the networks would see only zeros.
+      constant, and the networks would see only zeros. So is one whose mean
+      or variance overflows it (values beyond about 1e154), named as the
+      mixed-type encoder names it.
 
     ``lo`` and ``hi`` may hold NaN for columns without a value (mixed
     tables); those are left alone. ``describe(j)`` names column ``j`` in
@@ -219,6 +239,18 @@ def settle_scaler(scaler, lo, hi, describe=None):
     if constant.any():
         scaler.mean_ = np.where(constant, lo, scaler.mean_)
     varies = hi > lo
+    overflow = varies & ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.var_))
+    if overflow.any():
+        # Checked first: StandardScaler gives such a column a scale of 1 or
+        # NaN, which the checks below would misread.
+        j = int(np.flatnonzero(overflow)[0])
+        name = f"Feature {j}" if describe is None else describe(j)
+        raise ValueError(
+            f"{name} holds values too large to represent in float32 after "
+            f"scaling (from {lo[j]:.3g} to {hi[j]:.3g}: its mean or variance "
+            "overflows float64); rescale it (e.g. divide it by 1e150) before "
+            "fitting."
+        )
     # A varying column that StandardScaler cannot standardise: its variance
     # underflows (values near 1e-160), or its spread is within float64's
     # rounding of its mean and it gets a scale of 1 (1e20 + k * 16384 would
@@ -226,13 +258,13 @@ def settle_scaler(scaler, lo, hi, describe=None):
     problems = [
         (
             varies & (scaler.var_ == 0),
-            "3g",
+            ".3g",
             "but its variance underflows float64",
             "multiply it by a large constant (e.g. 1e150)",
         ),
         (
             varies & (scaler.scale_ == 1.0) & (np.sqrt(scaler.var_) != 1.0),
-            "17g",
+            ".17g",
             "by less than float64 can resolve at its magnitude",
             "subtract an offset (e.g. its minimum)",
         ),

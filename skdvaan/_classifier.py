@@ -271,14 +271,15 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         Which columns of a mixed-type table are categorical, as in
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: column
         indices, column names, a boolean mask, ``"from_dtype"`` (pandas
-        ``category``, ``bool``, object and string columns; in a NumPy object
-        array, columns that hold non-numbers) or ``None`` (none). DataFrames
-        and object arrays that are not plain numbers are encoded column by
-        column (one-hot blocks with a softmax head each, standardised
-        numbers, a generated missing-indicator per column with missing
-        cells); see the :ref:`User Guide <user_guide>`. Numeric arrays,
-        sparse matrices and frames of plain numbers without missing cells
-        are standardised as a whole, unless this names a column.
+        ``category``, ``bool`` and string columns, and object columns, of a
+        DataFrame or a NumPy object array, that hold non-numbers) or
+        ``None`` (none). DataFrames and object arrays that are not plain
+        numbers are encoded column by column (one-hot blocks with a softmax
+        head each, standardised numbers, a generated missing-indicator per
+        column with missing cells); see the :ref:`User Guide <user_guide>`.
+        Numeric arrays, sparse matrices and frames of plain numbers without
+        missing cells are standardised as a whole, unless this names a
+        column.
     mu : float, default=3.0
         Initial distance scale ``mu`` of the class means (Eq. 4); the value
         the paper fixes for its ablation DVAAN_mu. At most 1e6, as the loss

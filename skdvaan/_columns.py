@@ -218,14 +218,16 @@ def split_columns(X):
     return "ndarray", dtype, list(range(A.shape[1])), cols
 
 
-def from_dtype(s, container):
+def from_dtype(s):
     """Whether ``"from_dtype"`` makes the column categorical."""
     dt = s.dtype
     refuse_complex(dt, scalar(s.name))
     if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
         return True
     if is_object_dtype(dt):
-        return container == "DataFrame" or not all(
+        # Numbers stored as objects (pd.DataFrame(object_array), astype(object))
+        # are numbers, in a DataFrame as in an array, as check_array reads them.
+        return not all(
             isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
             for v in s.dropna()
         )

@@ -184,7 +184,7 @@ class DVAANSampler(BaseOverSampler):
         return super().set_params(**params)
 
     def _check_X_y(self, X, y, accept_sparse=None):
-        ndim = getattr(X, "ndim", None)
+        ndim = getattr(_base.nested_images(X), "ndim", None)
         if ndim in (3, 4):
             # The classifier takes image arrays; a sampler returns rows, 2-D
             # as imbalanced-learn's samplers do, so it says how to pass them.

@@ -52,8 +52,8 @@ Decisions
   overflows float64 (values beyond about 1e154), which the numeric path
   refuses as too large for float32 after scaling. Bool columns are categorical
   under ``"from_dtype"``; left out of an explicit spec they are 0/1 numbers,
-  still returned as bool. In a NumPy object array a column of numbers is
-  numeric; a DataFrame object column is always categorical.
+  still returned as bool. An object column of numbers (in a NumPy object
+  array or a DataFrame) is numeric; any other object column is categorical.
 * Missing cells come back as the dtype's own NA; object columns get the first
   marker seen in fit (None, NaN or ``pd.NA``).
 
@@ -205,7 +205,7 @@ class ColumnEncoder:
         if not cols or len(cols[0]) == 0:
             raise ValueError("X must have at least one row and one column.")
         is_cat = resolve_categorical(
-            categorical_features, names, [from_dtype(s, container) for s in cols]
+            categorical_features, names, [from_dtype(s) for s in cols]
         )
         y_idx, self.classes_ = None, None
         if y is not None:

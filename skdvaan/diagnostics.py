@@ -343,7 +343,7 @@ def column_report(X_real, X_generated, *, categorical_features="from_dtype"):
         if not cols or len(cols[0]) == 0:
             raise ValueError(f"{what} has no rows (or no columns) to compare.")
     mask = resolve_categorical(
-        categorical_features, names, [from_dtype(c, real_kind) for c in real_cols]
+        categorical_features, names, [from_dtype(c) for c in real_cols]
     )
     rows = {}
     for name, categorical, a, b in zip(names, mask, real_cols, gen_cols):

@@ -348,6 +348,23 @@ def test_categorical_features_none_and_errors(frame):
         tiny(categorical_features=[0]).fit(sparse.random(40, 3, format="csr"), y[:40])
 
 
+def test_an_object_column_of_numbers_is_numeric_in_a_dataframe_too():
+    # pd.DataFrame(object_array) keeps its numbers as objects: they were
+    # one-hot encoded as categories (refused beyond 256 distinct values),
+    # although the object array itself, and check_array, read them as numbers.
+    rng = np.random.default_rng(0)
+    n = 300
+    A = np.empty((n, 2), dtype=object)
+    A[:, 0], A[:, 1] = rng.normal(size=n), rng.choice(["p", "q"], n)
+    df = pd.DataFrame(A, columns=["x", "c"])
+    y = (np.arange(n) < 60).astype(int)
+    a, b = tiny().fit(A, y), tiny().fit(df, y)
+    assert [k.kind for k in b.encoder_.blocks] == ["numeric", "categorical"]
+    np.testing.assert_array_equal(a.predict_proba(A), b.predict_proba(df))
+    X_new, _ = b.sample(5, random_state=0)
+    assert X_new["x"].dtype == object and all(type(v) is float for v in X_new["x"])
+
+
 def test_numeric_input_keeps_the_numeric_path():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))

@@ -344,6 +344,20 @@ def test_3d_X_fits_and_predicts():
     assert "(n_samples, H, W)" in DVAANClassifier.fit.__doc__  # documented input
 
 
+def test_a_list_of_images_takes_the_image_forms():
+    # A list of (H, W) arrays, or nested lists, has no ndim: check_array said
+    # "dim <= 2 is required", although the same images as an array fit.
+    X = np.random.RandomState(0).rand(20, 4, 4)
+    y = np.arange(20) % 2
+    clf = tiny().fit(list(X), y)
+    assert clf.input_shape_ == (1, 4, 4)
+    assert np.array_equal(clf.predict_proba(list(X)), tiny().fit(X, y).predict_proba(X))
+    assert tiny().fit(X[:, None].tolist(), y).input_shape_ == (1, 4, 4)
+    assert tiny().partial_fit(list(X), y).input_shape_ == (1, 4, 4)
+    with pytest.raises(ValueError, match=r"takes 2-D X.*input_shape=\(1, 4, 4\)"):
+        tiny_sampler().fit_resample(list(X), y)
+
+
 @pytest.mark.parametrize("backbone", ["auto", "conv", "paper"])
 def test_batch_size_1_refused_for_batch_norm_backbones(backbone, no_training):
     # Batch norm has no batch statistics for one image: torch used to fail
@@ -732,6 +746,32 @@ def test_a_feature_whose_variance_underflows_is_refused(data, no_training):
     offset = np.c_[X, 1e20 + np.arange(len(X)) % 7 * 16384.0]
     with pytest.raises(ValueError, match="Feature 4 varies .* subtract an offset"):
         tiny().fit(offset, y)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow in StandardScaler
+@pytest.mark.parametrize("scale", [1e160, 1e200])
+def test_a_feature_whose_variance_overflows_is_named(scale, data, no_training):
+    # Its variance overflows float64: at 1e160 it was said to vary "by less
+    # than float64 can resolve" (subtracting an offset, the advice, does not
+    # help), beyond it "X holds values too large", no feature named.
+    X, y = data
+    Xs = X * [1, 1, scale, 1]
+    match = r"Feature 2 holds values too large .* variance overflows float64"
+    with pytest.raises(ValueError, match=match):
+        tiny().fit(Xs, y)
+    with pytest.raises(ValueError, match=match):
+        tiny().partial_fit(Xs, y)
+
+
+def test_a_feature_below_float64_resolution_shows_its_range_in_full(data):
+    # The range was formatted with a width of 17, not 17 digits: "from
+    # <spaces>1e+20 to <spaces>1e+20".
+    X, y = data
+    column = 1e20 + np.arange(len(X)) % 7 * 16384.0
+    with pytest.raises(ValueError, match="subtract an offset") as excinfo:
+        tiny().fit(np.c_[X, column], y)
+    message = str(excinfo.value)
+    assert f"from {column.min():.17g} to {column.max():.17g})" in message
 
 
 def test_shared_scaler_treats_low_variance_features_as_standardscaler_does():
