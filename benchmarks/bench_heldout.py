@@ -89,15 +89,24 @@ of a small difference.
 
     python benchmarks/bench_heldout.py --quick   # 3 tables, 3-fold
     python benchmarks/bench_heldout.py           # 10 tables, 5-fold x 1
+    python benchmarks/bench_heldout.py --methods DVAAN \
+        --dvaan-variants '[{"augmentation_ratio": 0.0}]'  # DVAAN vs DVAAN_a
+
+``--dvaan-variants`` adds ``DVAANClassifier`` variants (``bench_tabular.py``
+takes the same list); they are compared with DVAAN's defaults on the same
+folds in a table of their own and stay out of the six-method summary.
 
 ``--large`` and ``--mc-rows`` have no effect here. A method that raises on
 a table is listed under "Failed" with its error and the run goes on.
 """
 
+import json
+
 import _common
 import _mixed_data
 import numpy as np
 from bench_mixed import Harmonise, _is_number, one_hot_columns
+from bench_tabular import summarise as versus_defaults
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import make_pipeline
 from scipy.stats import rankdata
@@ -225,7 +234,7 @@ def load_tables(seed, *, quick=False, names=None):
 # ----------------------------------------------------------------- methods
 
 
-def methods(seed, X):
+def methods(seed, X, variants=()):
     """``name -> estimator`` for table ``X`` (library defaults, see the docstring).
 
     ``scaled`` stands for the StandardScaler of each pipeline: on a table
@@ -250,7 +259,7 @@ def methods(seed, X):
             *trees(), HistGradientBoostingClassifier(random_state=seed, **kw)
         )
 
-    return {
+    out = {
         "DVAAN": DVAANClassifier(random_state=seed),
         "MLP+ROS": make_pipeline(
             *scaled(),
@@ -266,6 +275,8 @@ def methods(seed, X):
             *scaled(), SMOTE(random_state=seed), LogisticRegression(max_iter=1000)
         ),
     }
+    out.update(_common.dvaan_variants(seed, variants))  # --dvaan-variants
+    return out
 
 
 # ------------------------------------------------------------------ scores
@@ -296,6 +307,7 @@ def run(args):
     machine = _common.machine_info()  # at the start: load average
     n_splits, n_repeats = (3, 1) if args.quick else (args.folds, args.repeats)
     data = load_tables(args.seed, quick=args.quick, names=args.datasets)
+    variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
     records, failed, tables = [], [], []
     for name, X, y in data:
         cv = RepeatedStratifiedKFold(
@@ -313,7 +325,7 @@ def run(args):
         }
         print(f"== {name}: {info}", flush=True)
         rows = []
-        for method, est in methods(args.seed, X).items():
+        for method, est in methods(args.seed, X, variants).items():
             if args.methods and method not in args.methods:
                 continue
             t = _common.Timer()
@@ -365,6 +377,18 @@ def run(args):
             for title, table in tables
         ),
     ]
+    variant_rows = versus_defaults(
+        records, n_splits, reference="DVAAN", prefix="DVAAN "
+    )
+    if variant_rows:
+        tables.insert(
+            1,
+            (
+                "DVAAN variants vs DVAAN with its defaults (same folds, corrected "
+                "resampled t-test, alpha 0.05)",
+                _common.markdown_table(variant_rows),
+            ),
+        )
     if failed:
         tables.append(("Failed", _common.markdown_table(failed)))
     notes = [
@@ -398,7 +422,12 @@ def summarise(records, n_splits, reference="DVAAN"):
     """Per table: DVAAN against the best other method by mean ROC AUC."""
     rows, verdicts, ranks = [], [], {"roc_auc": [], "pr_auc": [], "brier": []}
     for dataset in dict.fromkeys(r["dataset"] for r in records):
-        recs = [r for r in records if r["dataset"] == dataset]
+        # The six methods; --dvaan-variants are compared with DVAAN apart.
+        recs = [
+            r
+            for r in records
+            if r["dataset"] == dataset and not r["method"].startswith("DVAAN ")
+        ]
         names = [r["method"] for r in recs]
         if reference not in names or len(recs) < 2:
             continue
@@ -456,6 +485,10 @@ def main():
     parser.add_argument("--methods", nargs="*", help="run only these methods")
     parser.add_argument(
         "--name", default="bench_heldout", help="stem of the results files"
+    )
+    parser.add_argument(
+        "--dvaan-variants",
+        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
     )
     args = parser.parse_args()
     _common.limit_threads(args.threads)
