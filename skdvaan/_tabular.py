@@ -167,10 +167,19 @@ def _check_cells(values, name):
     types = set(map(type, values))
     for t in types:
         if not issubclass(t, _CELL_TYPES):
+            # A Decimal (read_sql's NUMERIC, Parquet's decimal128) is a number
+            # but not a float: saying "must be numbers" would contradict it.
+            hint = (
+                " (a decimal number is not one: convert the column to float "
+                "first, e.g. with .astype(float))"
+                if issubclass(t, numbers.Number)
+                else ""
+            )
             raise TypeError(
                 f"float() argument must be a string or a real number, not "
                 f"'{t.__name__}': column {label(name)} holds a {t.__name__}; "
-                "cells must be numbers, strings, booleans or missing values."
+                "cells must be real numbers, strings, booleans or missing "
+                f"values{hint}."
             )
     return types
 

@@ -451,6 +451,18 @@ def test_unhashable_cell_at_prediction_gets_fits_message(fitted, frame):
         fitted.predict(bad)
 
 
+def test_decimal_cells_are_refused_with_a_way_out(frame):
+    # read_sql's NUMERIC and Parquet's decimal128 give Decimal cells: numbers,
+    # but not real ones, so "cells must be numbers" alone would contradict.
+    from decimal import Decimal
+
+    bad = frame.copy()
+    bad["obj"] = [Decimal("1.5")] * len(bad)
+    y = np.arange(len(bad)) % 4 == 0
+    with pytest.raises(TypeError, match=r"holds a Decimal.*\.astype\(float\)"):
+        DVAANClassifier(max_iter=1, random_state=0).fit(bad, y)
+
+
 def test_float_column_names_survive_save_and_load():
     # to_dict wrote them, and load refused them ("bad name 0.5").
     X = pd.DataFrame({0.5: np.arange(12.0), 1.5: list("ab") * 6})
