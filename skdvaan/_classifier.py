@@ -312,9 +312,14 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         turns augmentation off (the paper's ablation DVAAN_a); ``1`` tops
         every class up to the largest. At most 10: ``D+`` is held in memory
         every epoch, up to ``augmentation_ratio`` times the rows of the gap.
-    augmentation_weight : float, default=0.5
+    augmentation_weight : float or "auto", default="auto"
         Weight of ``D+``'s class loss against the real batch's, at most 1e6.
         ``D+`` trains the discriminator only, never the encoder or decoder.
+        ``"auto"``: 0.25 for tables, 0.5 for images. On tables whose classes
+        overlap, boundary samples labelled as the smaller class fight the
+        real labels at 0.5 (GSS: -0.019 ROC AUC against no ``D+``); 0.25 won
+        on 4 of 21 benchmark tables and tied the rest, and tied on images,
+        where 0.5 is ahead of no ``D+`` (see the benchmarks page).
     augmentation_warmup : int, default=5
         Epochs without ``D+`` before it starts; its ratio then grows linearly
         to ``augmentation_ratio`` over as many epochs. Early stopping's
@@ -553,7 +558,10 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         "augmentation_ratio": [
             Interval(Real, 0, MAX_AUGMENTATION_RATIO, closed="both")
         ],
-        "augmentation_weight": [Interval(Real, 0, MAX_LOSS_SCALE, closed="both")],
+        "augmentation_weight": [
+            Interval(Real, 0, MAX_LOSS_SCALE, closed="both"),
+            StrOptions({"auto"}),
+        ],
         "augmentation_warmup": [Interval(Integral, 0, None, closed="left")],
         "boundary_sampling": [StrOptions({"anchored", "paper"})],
         "boundary_window": ["array-like"],
@@ -598,7 +606,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         lambda_fea=1.0,
         lambda_adv=1.0,
         augmentation_ratio=0.5,
-        augmentation_weight=0.5,
+        augmentation_weight="auto",
         augmentation_warmup=5,
         boundary_sampling="anchored",
         boundary_window=(0.5, 0.9),
@@ -1161,7 +1169,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             mu_step=self.mu_step,
             mu_bounds=(lo, hi),
             augmentation_ratio=self.augmentation_ratio,
-            augmentation_weight=self.augmentation_weight,
+            augmentation_weight=self._augmentation_weight(shape),
             augmentation_warmup=self.augmentation_warmup,
             pretrain_steps=self._pretrain_steps(shape),
             boundary_rule=self.boundary_sampling,
@@ -1202,7 +1210,7 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
             counts,
             weights,
             result.best_aug_counts,
-            self.augmentation_weight,
+            self._augmentation_weight(self.input_shape_),
             aug_weights=aug_weights,
         )
         self.temperature_ = 1.0
@@ -1277,6 +1285,11 @@ class DVAANClassifier(ClassifierMixin, BaseEstimator):
         if self.boundary_selection == "auto":
             return "uncertain" if shape is None else "window"
         return self.boundary_selection
+
+    def _augmentation_weight(self, shape):
+        if isinstance(self.augmentation_weight, str):  # "auto"
+            return 0.25 if shape is None else 0.5
+        return float(self.augmentation_weight)
 
     def _pretrain_steps(self, shape):
         if self.pretrain_steps == "auto":

@@ -182,6 +182,27 @@ def test_validation_bias_keeps_the_costs_of_a_class_weight_dict(data):
     assert ratio > 2.0, ratio
 
 
+def test_augmentation_weight_auto_is_a_quarter_on_tables_and_half_on_images(data):
+    assert DVAANClassifier()._augmentation_weight(None) == 0.25
+    assert DVAANClassifier()._augmentation_weight((1, 8, 8)) == 0.5
+    assert DVAANClassifier(augmentation_weight=0.7)._augmentation_weight(None) == 0.7
+    # What the engine and the calibration use: "auto" fits as 0.25 does on a
+    # table, bit for bit, and not as 0.5 does.
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = {
+            w: tiny(augmentation_warmup=1, augmentation_weight=w).fit(X, y)
+            for w in ("auto", 0.25, 0.5)
+        }
+    proba = {w: clf.predict_proba(X) for w, clf in fits.items()}
+    np.testing.assert_array_equal(proba["auto"], proba[0.25])
+    assert not np.array_equal(proba["auto"], proba[0.5])
+    assert fits["auto"].training_prior_[1] == pytest.approx(
+        fits[0.25].training_prior_[1]
+    )
+
+
 def test_patience_restarts_after_the_ramp(data):
     X, y = data
     with warnings.catch_warnings():
