@@ -72,6 +72,21 @@ def add_cv_arguments(parser):
     )
 
 
+def add_method_arguments(parser, name):
+    """``--methods``, ``--name`` and ``--dvaan-variants`` of the CV benchmarks."""
+    parser.add_argument("--methods", nargs="*", help="run only these methods")
+    parser.add_argument("--name", default=name, help="stem of the results files")
+    parser.add_argument(
+        "--dvaan-variants",
+        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
+    )
+
+
+def variant_params(args):
+    """The parameter dicts of ``--dvaan-variants`` (none without it)."""
+    return json.loads(args.dvaan_variants) if args.dvaan_variants else []
+
+
 def dvaan_variants(seed, variants):
     """``label -> DVAANClassifier`` for the ``--dvaan-variants`` parameter dicts.
 

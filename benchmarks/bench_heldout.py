@@ -100,8 +100,6 @@ folds in a table of their own and stay out of the six-method summary.
 a table is listed under "Failed" with its error and the run goes on.
 """
 
-import json
-
 import _common
 import _mixed_data
 import numpy as np
@@ -145,40 +143,20 @@ def _label(df, column, value):
     return (df.pop(column).astype(object) == value).to_numpy().astype(np.int64)
 
 
-def pima(seed, quick):
-    df = _mixed_data.read_table("PimaIndiansDiabetes2", "mlbench")
-    return df, _label(df, "diabetes", "pos")
+def _mlbench(table, column, value):
+    """The loader of mlbench's ``table`` with ``y = 1`` where ``column == value``."""
 
+    def load(seed, quick):
+        df = _mixed_data.read_table(table, "mlbench")
+        return df, _label(df, column, value)
 
-def sonar(seed, quick):
-    df = _mixed_data.read_table("Sonar", "mlbench")
-    return df, _label(df, "Class", "R")
+    return load
 
 
 def ionosphere(seed, quick):
     df = _mixed_data.read_table("Ionosphere", "mlbench").drop(columns=["V2"])
     df["V1"] = df["V1"].astype(str).astype(np.float64)
     return df, _label(df, "Class", "bad")
-
-
-def vehicle(seed, quick):
-    df = _mixed_data.read_table("Vehicle", "mlbench")
-    return df, _label(df, "Class", "van")
-
-
-def glass(seed, quick):
-    df = _mixed_data.read_table("Glass", "mlbench")
-    return df, _label(df, "Type", "7")
-
-
-def satellite(seed, quick):
-    df = _mixed_data.read_table("Satellite", "mlbench")
-    return df, _label(df, "classes", "damp grey soil")
-
-
-def soybean(seed, quick):
-    df = _mixed_data.read_table("Soybean", "mlbench")
-    return df, _label(df, "Class", "anthracnose")
 
 
 def shuttle(seed, quick):
@@ -205,13 +183,13 @@ def swisslabor(seed, quick):
 
 
 TABLES = {
-    "pima diabetes": pima,
-    "sonar rock": sonar,
+    "pima diabetes": _mlbench("PimaIndiansDiabetes2", "diabetes", "pos"),
+    "sonar rock": _mlbench("Sonar", "Class", "R"),
     "ionosphere bad": ionosphere,
-    "vehicle van": vehicle,
-    "glass headlamps": glass,
-    "satellite damp grey soil": satellite,
-    "soybean anthracnose": soybean,
+    "vehicle van": _mlbench("Vehicle", "Class", "van"),
+    "glass headlamps": _mlbench("Glass", "Type", "7"),
+    "satellite damp grey soil": _mlbench("Satellite", "classes", "damp grey soil"),
+    "soybean anthracnose": _mlbench("Soybean", "Class", "anthracnose"),
     "shuttle bypass": shuttle,
     "affairs any": affairs,
     "swisslabor participation": swisslabor,
@@ -307,7 +285,7 @@ def run(args):
     machine = _common.machine_info()  # at the start: load average
     n_splits, n_repeats = (3, 1) if args.quick else (args.folds, args.repeats)
     data = load_tables(args.seed, quick=args.quick, names=args.datasets)
-    variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
+    variants = _common.variant_params(args)
     records, failed, tables = [], [], []
     for name, X, y in data:
         cv = RepeatedStratifiedKFold(
@@ -482,14 +460,7 @@ def main():
     parser = _common.make_parser(__doc__.splitlines()[0])
     _common.add_cv_arguments(parser)
     parser.set_defaults(repeats=1)
-    parser.add_argument("--methods", nargs="*", help="run only these methods")
-    parser.add_argument(
-        "--name", default="bench_heldout", help="stem of the results files"
-    )
-    parser.add_argument(
-        "--dvaan-variants",
-        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
-    )
+    _common.add_method_arguments(parser, "bench_heldout")
     args = parser.parse_args()
     _common.limit_threads(args.threads)
     run(args)

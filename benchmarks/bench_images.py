@@ -412,7 +412,7 @@ def main():
     if args.merge:
         merge(args)
         return
-    args.variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
+    args.variants = _common.variant_params(args)
     if args.quick:
         args.max_train = min(args.max_train, 400)
     if args.epochs is None:

@@ -37,7 +37,6 @@ PR AUC: Nadeau-Bengio corrected resampled t-test.
 (needs ``pip install skdvaan[benchmarks]``; fetched once with apt-get).
 """
 
-import json
 import warnings
 
 import _common
@@ -213,7 +212,7 @@ def run(args):
     data = _mixed_data.load_mixed_tables(
         args.seed, quick=args.quick, names=args.datasets
     )
-    variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
+    variants = _common.variant_params(args)
     records, rows, skipped = [], [], []
     for name, X, y in data:
         cv = RepeatedStratifiedKFold(
@@ -376,14 +375,7 @@ def summarise(records, n_splits):
 def main():
     parser = _common.make_parser(__doc__.splitlines()[0])
     _common.add_cv_arguments(parser)
-    parser.add_argument("--methods", nargs="*", help="run only these methods")
-    parser.add_argument(
-        "--name", default="bench_mixed", help="stem of the results files"
-    )
-    parser.add_argument(
-        "--dvaan-variants",
-        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
-    )
+    _common.add_method_arguments(parser, "bench_mixed")
     args = parser.parse_args()
     _common.limit_threads(args.threads)
     run(args)

@@ -407,7 +407,7 @@ def main():
         "each, e.g. '[{\"boundary_window\": [0.5, 1.0]}]'",
     )
     args = parser.parse_args()
-    args.variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
+    args.variants = _common.variant_params(args)
     _common.limit_threads(args.threads)
     run(args)
 

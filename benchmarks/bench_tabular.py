@@ -23,8 +23,6 @@ corrected resampled t-test on the paired fold scores, alpha 0.05).
         --dvaan-variants '[{"class_weight": null}]'
 """
 
-import json
-
 import _common
 import numpy as np
 from _baselines import PlainNet
@@ -73,7 +71,7 @@ def run(args):
     timer = _common.Timer()
     machine = _common.machine_info()  # at the start: load average
     n_splits, n_repeats = (3, 1) if args.quick else (args.folds, args.repeats)
-    variants = json.loads(args.dvaan_variants) if args.dvaan_variants else []
+    variants = _common.variant_params(args)
     data = _common.tabular_datasets(
         args.seed, quick=args.quick, large=args.large, mc_rows=args.mc_rows
     )
@@ -192,14 +190,7 @@ def summarise(records, n_splits, reference="MLP+ROS", prefix="DVAAN"):
 def main():
     parser = _common.make_parser(__doc__.splitlines()[0])
     _common.add_cv_arguments(parser)
-    parser.add_argument("--methods", nargs="*", help="run only these methods")
-    parser.add_argument(
-        "--name", default="bench_tabular", help="stem of the results files"
-    )
-    parser.add_argument(
-        "--dvaan-variants",
-        help="JSON list of DVAANClassifier parameter dicts to add as extra methods",
-    )
+    _common.add_method_arguments(parser, "bench_tabular")
     args = parser.parse_args()
     _common.limit_threads(args.threads)
     run(args)
