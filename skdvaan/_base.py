@@ -239,12 +239,17 @@ def settle_scaler(scaler, lo, hi, describe=None):
     if constant.any():
         scaler.mean_ = np.where(constant, lo, scaler.mean_)
     varies = hi > lo
+
+    def first(mask):
+        """The first column of ``mask`` and its name in messages."""
+        j = int(np.flatnonzero(mask)[0])
+        return j, f"Feature {j}" if describe is None else describe(j)
+
     overflow = varies & ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.var_))
     if overflow.any():
         # Checked first: StandardScaler gives such a column a scale of 1 or
         # NaN, which the checks below would misread.
-        j = int(np.flatnonzero(overflow)[0])
-        name = f"Feature {j}" if describe is None else describe(j)
+        j, name = first(overflow)
         raise ValueError(
             f"{name} holds values too large to represent in float32 after "
             f"scaling (from {lo[j]:.3g} to {hi[j]:.3g}: its mean or variance "
@@ -271,8 +276,7 @@ def settle_scaler(scaler, lo, hi, describe=None):
     ]
     for mask, fmt, why, fix in problems:
         if mask.any():
-            j = int(np.flatnonzero(mask)[0])
-            name = f"Feature {j}" if describe is None else describe(j)
+            j, name = first(mask)
             raise ValueError(
                 f"{name} varies (from {lo[j]:{fmt}} to {hi[j]:{fmt}}) {why}, so "
                 f"it could not be standardised; {fix} before fitting."
